@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
-import { packageConfig } from '../../tooling/tsup.base';
+import { packageConfig } from '../../tooling/tsup.base.js';
 
 export default defineConfig(packageConfig());

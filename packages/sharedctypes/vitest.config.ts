@@ -1,3 +1,3 @@
-import { sharedConfig } from '../../tooling/vitest.shared';
+import { sharedConfig } from '../../tooling/vitest.shared.js';
 
 export default sharedConfig;

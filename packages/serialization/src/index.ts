@@ -1,1 +1,4 @@
-export {};
+export { type DumpsOptions, dumps, dumpsChunks } from './dumps.js';
+export { loads } from './loads.js';
+export { type Reducer, registerReducer } from './reducers.js';
+export { registerError, SerializationError } from './errors.js';

@@ -1,0 +1,252 @@
+/**
+ * The block directory: how a worker that receives a block id finds the SharedArrayBuffer.
+ *
+ * A SharedArrayBuffer reaches another thread only by message passing, and a block id may
+ * arrive through shared memory (a queue's ring buffer), where no message carries it. So the
+ * tree has one directory thread (started by the root when it starts its first worker) that
+ * holds every block that was ever sent somewhere. Each worker talks to it over its own
+ * MessagePort: `export` (fire and forget) when a block is first serialized, and a synchronous
+ * `lookup` (post, then `Atomics.wait` on a reply flag, then `receiveMessageOnPort`) the first
+ * time an id is seen. The directory never blocks, so a lookup cannot deadlock on a busy main
+ * thread. A lookup that overtakes its export (they travel on different ports) is parked until
+ * the export arrives.
+ *
+ * Blocks exported to the directory live as long as the tree (a known limit, noted in the
+ * README); blocks that never leave their thread are garbage-collected normally.
+ */
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { applyExitList, newExitList, setOwnExitList } from './exit-hooks.js';
+
+const LOOKUP_TIMEOUT_MS = 30_000;
+
+/** What a parent hands to a child worker so that it joins the tree's memory. */
+export interface MemoryBootstrap {
+  port: MessagePort;
+  tree: SharedArrayBuffer;
+  exitList: SharedArrayBuffer;
+}
+
+/** Tree-wide counters: word 0 is the next worker ident. */
+let treeI32: Int32Array | undefined;
+let selfIdent = 0;
+let port: MessagePort | undefined;
+let isChild = false;
+let blockCounter = 0;
+const exported = new WeakSet<SharedArrayBuffer>();
+/** Root only: exports made before the directory thread existed. */
+const early = new Map<string, SharedArrayBuffer>();
+const flag = new Int32Array(new SharedArrayBuffer(4));
+let requestSeq = 0;
+
+function tree(): Int32Array {
+  if (!treeI32) {
+    treeI32 = new Int32Array(new SharedArrayBuffer(16));
+    treeI32[0] = 2;
+    selfIdent = 1;
+  }
+  return treeI32;
+}
+
+/** This worker's ident: unique among all workers of the tree (the root is 1). */
+export function workerIdent(): number {
+  tree();
+  return selfIdent;
+}
+
+/** @internal A fresh tree-unique block id. */
+export function nextBlockId(): string {
+  return `${workerIdent().toString(36)}.${(++blockCounter).toString(36)}`;
+}
+
+function startDirectory(): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(`(${directoryMain.toString()})(require('node:worker_threads'))`, {
+    eval: true,
+    workerData: { port: port2 },
+    transferList: [port2],
+    name: 'multiproc-directory',
+    stdout: false,
+    stderr: false,
+  });
+  worker.unref();
+  port1.unref();
+  if (early.size > 0) {
+    port1.postMessage({ op: 'export', blocks: [...early] });
+    early.clear();
+  }
+  return port1;
+}
+
+function directoryPort(): MessagePort {
+  port ??= startDirectory();
+  return port;
+}
+
+/** @internal Makes a block findable by id from every worker of the tree. */
+export function exportBlock(id: string, buffer: SharedArrayBuffer): void {
+  if (exported.has(buffer)) return;
+  exported.add(buffer);
+  if (port) port.postMessage({ op: 'export', blocks: [[id, buffer]] });
+  else early.set(id, buffer);
+}
+
+/**
+ * Sends one request to the directory thread and blocks until its answer (matched by `seq`).
+ * Returns undefined if no answer came in `timeoutMs`.
+ */
+function request(msg: Record<string, unknown>, timeoutMs: number): any {
+  const p = directoryPort();
+  const seq = ++requestSeq;
+  Atomics.store(flag, 0, 0);
+  p.postMessage({ ...msg, seq, flag: flag.buffer });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reply = receiveMessageOnPort(p);
+    if (reply) {
+      if (reply.message.seq === seq) return reply.message;
+      continue; // a late answer to an earlier, timed-out request
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || Atomics.wait(flag, 0, 0, left) === 'timed-out') return undefined;
+    Atomics.store(flag, 0, 0);
+  }
+}
+
+/** @internal Finds a block exported by any worker of the tree; blocks the thread briefly. */
+export function lookupBuffer(id: string): SharedArrayBuffer {
+  if (!port) {
+    const sab = early.get(id);
+    if (sab) return sab;
+    throw new Error(`shared block ${id} is unknown: no worker of this tree exported it`);
+  }
+  const reply = request({ op: 'lookup', id }, LOOKUP_TIMEOUT_MS);
+  if (!reply) {
+    throw new Error(
+      `shared block ${id} was not found in ${LOOKUP_TIMEOUT_MS} ms: the object it belongs to was never ` +
+        'sent from a worker of this tree (was it created in another program?)',
+    );
+  }
+  return reply.sab;
+}
+
+function nameError(code: 'EEXIST' | 'ENOENT', name: string): Error {
+  const text =
+    code === 'EEXIST'
+      ? `shared memory '${name}' already exists: attach to it with create: false, or pick another name`
+      : `no shared memory named '${name}' in this tree: create it first (create: true), or check the name`;
+  return Object.assign(new Error(text), { code });
+}
+
+/** @internal Registers `buffer` under a tree-wide name; throws (code EEXIST) if the name is taken. */
+export function createNamed(name: string, id: string, buffer: SharedArrayBuffer): void {
+  exported.add(buffer);
+  const reply = request({ op: 'create', name, id, sab: buffer }, LOOKUP_TIMEOUT_MS);
+  if (!reply) throw new Error('the shared-memory directory did not answer');
+  if (!reply.ok) throw nameError('EEXIST', name);
+}
+
+/** @internal The block registered under `name`; throws (code ENOENT) if there is none. */
+export function openNamed(name: string): { id: string; sab: SharedArrayBuffer } {
+  const reply = request({ op: 'open', name }, LOOKUP_TIMEOUT_MS);
+  if (!reply) throw new Error('the shared-memory directory did not answer');
+  if (!reply.sab) throw nameError('ENOENT', name);
+  return { id: reply.id, sab: reply.sab };
+}
+
+/** @internal Removes a name (the memory stays valid for those who hold it); ENOENT if unknown. */
+export function unlinkNamed(name: string): void {
+  const reply = request({ op: 'unlink', name }, LOOKUP_TIMEOUT_MS);
+  if (!reply) throw new Error('the shared-memory directory did not answer');
+  if (!reply.ok) throw nameError('ENOENT', name);
+}
+
+/** What a parent keeps for each child: the data to send, and what to call once it is gone. */
+export interface ChildMemory {
+  /** Send to the child (e.g. in workerData) and pass to its {@link initChild}. */
+  data: MemoryBootstrap;
+  /** Transfer these with `data`. */
+  transferList: MessagePort[];
+  /** Call once when the child has exited, however it exited: applies its exit hooks. */
+  onExit(): void;
+}
+
+/** Called by a parent for each child worker it starts. */
+export function childBootstrap(): ChildMemory {
+  const { port1, port2 } = new MessageChannel();
+  directoryPort().postMessage({ op: 'attach', port: port1 }, [port1]);
+  const exitList = newExitList();
+  let done = false;
+  return {
+    data: { port: port2, tree: tree().buffer as SharedArrayBuffer, exitList },
+    transferList: [port2],
+    onExit() {
+      if (done) return;
+      done = true;
+      applyExitList(exitList);
+    },
+  };
+}
+
+/** Called first thing in a child worker with what its parent's {@link childBootstrap} gave. */
+export function initChild(data: MemoryBootstrap): void {
+  if (isChild) return;
+  isChild = true;
+  port = data.port;
+  port.unref();
+  treeI32 = new Int32Array(data.tree);
+  selfIdent = Atomics.add(treeI32, 0, 1);
+  setOwnExitList(data.exitList);
+}
+
+/** The directory thread. Self-contained: its source is evaluated in a worker of its own. */
+function directoryMain(wt: typeof import('node:worker_threads')): void {
+  const buffers = new Map<string, SharedArrayBuffer>();
+  const names = new Map<string, { id: string; sab: SharedArrayBuffer }>();
+  const parked = new Map<string, Array<[MessagePort, any]>>();
+  const answer = (to: MessagePort, req: any, reply: Record<string, unknown>) => {
+    to.postMessage({ ...reply, seq: req.seq });
+    const f = new Int32Array(req.flag);
+    Atomics.store(f, 0, 1);
+    Atomics.notify(f, 0);
+  };
+  const remember = (id: string, sab: SharedArrayBuffer) => {
+    buffers.set(id, sab);
+    for (const [to, req] of parked.get(id) ?? []) answer(to, req, { sab });
+    parked.delete(id);
+  };
+  const listen = (p: MessagePort) => {
+    p.on('message', (m: any) => {
+      switch (m.op) {
+        case 'attach':
+          listen(m.port);
+          break;
+        case 'export':
+          for (const [id, sab] of m.blocks as Array<[string, SharedArrayBuffer]>) remember(id, sab);
+          break;
+        case 'lookup': {
+          const sab = buffers.get(m.id);
+          if (sab) answer(p, m, { sab });
+          else parked.set(m.id, [...(parked.get(m.id) ?? []), [p, m]]);
+          break;
+        }
+        case 'create':
+          if (names.has(m.name)) answer(p, m, { ok: false });
+          else {
+            names.set(m.name, { id: m.id, sab: m.sab });
+            remember(m.id, m.sab);
+            answer(p, m, { ok: true });
+          }
+          break;
+        case 'open': {
+          const entry = names.get(m.name);
+          answer(p, m, entry ? { id: entry.id, sab: entry.sab } : { sab: null });
+          break;
+        }
+        case 'unlink':
+          answer(p, m, { ok: names.delete(m.name) });
+          break;
+      }
+    });
+  };
+  listen(wt.workerData.port);
+}

@@ -1,0 +1,2 @@
+import { sharedConfig } from '../../tooling/vitest.shared';
+export default sharedConfig;
