@@ -5,7 +5,15 @@
  * and rebuild from it, through the serialization core's reducer for {@link SharedBlock}.
  */
 import { registerReducer } from '@multiproc/serialization';
-import { createNamed, exportBlock, lookupBuffer, nextBlockId, openNamed, unlinkNamed } from './directory.js';
+import {
+  createNamed,
+  exportBlock,
+  lookupBuffer,
+  nextBlockId,
+  openNamed,
+  releaseExported,
+  unlinkNamed,
+} from './directory.js';
 
 /** A block of shared memory that Atomics work on, known to every worker by its id. */
 export class SharedBlock {
@@ -76,6 +84,15 @@ export function openNamedBlock(name: string): SharedBlock {
 /** Removes `name` from the tree (holders keep their memory); code `ENOENT` if unknown. */
 export function unlinkNamedBlock(name: string): void {
   unlinkNamed(name);
+}
+
+/**
+ * Tells the tree that a block will not be sent anywhere again, so the directory can drop it
+ * (blocks that were sent to another worker are otherwise kept for the life of the tree). Workers
+ * that already hold it keep their memory; a later lookup of its id fails.
+ */
+export function releaseBlock(block: SharedBlock): void {
+  releaseExported(block.id, block.buffer);
 }
 
 /** The block with this id, from this worker's cache or (once) from the tree's directory. */

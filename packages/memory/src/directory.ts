@@ -11,8 +11,8 @@
  * thread. A lookup that overtakes its export (they travel on different ports) is parked until
  * the export arrives.
  *
- * Blocks exported to the directory live as long as the tree (a known limit, noted in the
- * README); blocks that never leave their thread are garbage-collected normally.
+ * Blocks exported to the directory live as long as the tree unless released with `releaseBlock`;
+ * blocks that never leave their thread are garbage-collected normally.
  */
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { applyExitList, newExitList, setOwnExitList } from './exit-hooks.js';
@@ -110,6 +110,14 @@ function request(msg: Record<string, unknown>, timeoutMs: number): any {
     if (left <= 0 || Atomics.wait(flag, 0, 0, left) === 'timed-out') return undefined;
     Atomics.store(flag, 0, 0);
   }
+}
+
+/** @internal Forgets an exported block: later lookups of its id fail. */
+export function releaseExported(id: string, buffer: SharedArrayBuffer): void {
+  if (!exported.has(buffer)) return;
+  exported.delete(buffer);
+  if (port) port.postMessage({ op: 'release', id });
+  else early.delete(id);
 }
 
 /** @internal Finds a block exported by any worker of the tree; blocks the thread briefly. */
@@ -242,6 +250,9 @@ function directoryMain(wt: typeof import('node:worker_threads')): void {
           answer(p, m, entry ? { id: entry.id, sab: entry.sab } : { sab: null });
           break;
         }
+        case 'release':
+          buffers.delete(m.id);
+          break;
         case 'unlink':
           answer(p, m, { ok: names.delete(m.name) });
           break;

@@ -4,6 +4,7 @@ export {
   createNamedBlock,
   lookupBlock,
   openNamedBlock,
+  releaseBlock,
   unlinkNamedBlock,
 } from './block.js';
 export {

@@ -9,6 +9,7 @@ import {
   createNamedBlock,
   lookupBlock,
   openNamedBlock,
+  releaseBlock,
   unlinkNamedBlock,
   waitAsync,
   waitSync,
@@ -181,5 +182,21 @@ describe('named blocks', () => {
     // The memory stays valid for those holding it.
     Atomics.add(b.i32, 2, 1);
     expect(Atomics.load(b.i32, 2)).toBe(8);
+  });
+});
+
+describe('releaseBlock', () => {
+  it('drops an exported block from the directory; holders keep their memory', async () => {
+    const w = startChild();
+    const b = allocateBlock(8);
+    const bytes = dumps(b);
+    await ask(w, { op: 'add', bytes, index: 0, value: 1 });
+    releaseBlock(b);
+    releaseBlock(b); // twice is harmless
+    Atomics.add(b.i32, 0, 1);
+    expect(Atomics.load(b.i32, 0)).toBe(2);
+    // Sending it again re-exports it.
+    await ask(w, { op: 'add', bytes: dumps(b), index: 0, value: 1 });
+    expect(Atomics.load(b.i32, 0)).toBe(3);
   });
 });

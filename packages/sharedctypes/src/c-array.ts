@@ -80,6 +80,12 @@ const indexTrap = new Proxy(Object.create(Object.prototype) as object, {
 function CArrayBase(): void {}
 CArrayBase.prototype = indexTrap;
 
+/**
+ * @internal A base class whose instances answer `obj[i]` with `obj.get(i)` / `obj.set(i, v)`
+ * (bounds from `obj.length`), for other array-likes of the package (SynchronizedArray).
+ */
+export const IndexedBase = CArrayBase as unknown as new () => object;
+
 /** The CArray implementation (exported for `instanceof` checks inside the package). */
 export class CArrayImpl extends (CArrayBase as unknown as new () => object) {
   readonly length: number;
@@ -106,6 +112,11 @@ export class CArrayImpl extends (CArrayBase as unknown as new () => object) {
     if (j < 0 || j >= this.length)
       throw new RangeError(`index ${i} out of range for an array of length ${this.length}`);
     return j;
+  }
+
+  /** @internal Where an array points (for its travel reducer); not on instances. */
+  static locate(a: CArrayImpl): { buffer: ArrayBufferLike; byteOffset: number } {
+    return { buffer: a.#dv.buffer, byteOffset: a.#off };
   }
 
   get(index: number): any {

@@ -41,6 +41,12 @@ export function structLocation(v: object): { dv: DataView; byteOffset: number } 
   return { dv: (v as ViewSlots)[DV], byteOffset: (v as ViewSlots)[OFF] };
 }
 
+/**
+ * The common base of every struct view class (its prototype sits between the view class's and
+ * `Object.prototype`, with no properties of its own): one place to register how views travel.
+ */
+export class StructViewBase {}
+
 function makeViewClass(S: StructType): new (dv: DataView, off: number) => object {
   const View = function (this: ViewSlots, dv: DataView, off: number) {
     this[DV] = dv;
@@ -51,6 +57,7 @@ function makeViewClass(S: StructType): new (dv: DataView, off: number) => object
   ) => object;
   Object.defineProperty(View, 'name', { value: S.name });
   const proto = View.prototype as Record<PropertyKey, unknown>;
+  Object.setPrototypeOf(proto, StructViewBase.prototype);
   for (const f of S.fields) {
     const codec = codecOf(f.type);
     const o = f.offset;

@@ -1,0 +1,327 @@
+/**
+ * The message ring: variable-size messages in shared memory, many producers and many
+ * consumers in any workers. Queues, pipes and the pool's task channel all stand on it.
+ *
+ * ## Layout (Int32 words; every block has a 256-byte header, then `cap` data bytes)
+ *
+ * Ring-wide words, used in the first block only:
+ * ```
+ *  0 WLOCK      writers' mutex (word-lock.ts: 0 free, 1 held, 2 held with sleepers)
+ *  1 RLOCK      readers' mutex
+ *  2 DATA       readers sleep here: low 16 bits = writer holders, high 16 = change counter
+ *  3 SPACE      writers sleep here (maxItems): low 16 bits = reader holders, high 16 = counter
+ *  4 RWAIT      readers asleep on DATA (a writer wakes only when > 0)
+ *  5 WWAIT      writers asleep on SPACE
+ *  6 COUNT      messages committed and not yet taken
+ *  7 MAX_ITEMS  0 = unbounded
+ *  9 WSEG_GEN   generation of the current write segment (0 = this block); 10..14 its id
+ * 15 RSEG_GEN   generation of the current read segment;                   16..20 its id
+ * 22 FREE_LOCK  lock of the spill-block stack (only ever tried, never waited on)
+ * 23..27 FREE_TOP id of the top free spill block (each free block's words 0..4 link the next)
+ * 28 FREE_COUNT  spill blocks on the stack
+ * 8, 21, 61..63 free for the layer above (USER_WORDS); 29..51 reserved
+ * ```
+ * Per-segment words, in every block:
+ * ```
+ * 52 S_HEAD  read position (bytes, wrapping u32), written under RLOCK
+ * 53 S_TAIL  write position, written under WLOCK after the record (publishes it)
+ * 54 S_SEALED 1 once writers moved on to S_NEXT; the final S_TAIL is stored before it
+ * 55 S_CAP   data bytes (a power of two)
+ * 56..60 S_NEXT  id of the next segment
+ * ```
+ * A record is 4-aligned and never wraps: `[u32 kind << 30 | length][payload]`. KIND_MSG holds
+ * the message; KIND_PAD skips to the end of the data area; KIND_SPILL holds
+ * `[u32 lenLo][u32 lenHi][id (5 words)]` of a block that holds one message too big for the
+ * segment (> cap/4). Spill blocks go back to a stack once read, so a stream of 1 MiB
+ * messages reuses the same blocks: one copy in, one copy out.
+ *
+ * An unbounded ring never blocks a writer: when a record does not fit, the writer allocates a
+ * segment twice as big, links it (S_NEXT), seals the old one and carries on there; readers
+ * follow the link once they drained the old segment. Old segments are then garbage, but the
+ * block directory keeps every exported block for the life of the tree, so a ring's memory is
+ * its high-water mark.
+ *
+ * Wake-ups: a writer commits (S_TAIL, COUNT) and bumps DATA + wakes one reader only if
+ * RWAIT > 0; a reader registers in RWAIT, reads DATA, re-checks COUNT, then sleeps on DATA.
+ * Sequentially consistent Atomics on both sides make the lost wake-up impossible. A holder
+ * count reaching zero (by hand or by a dead worker's exit hook, which wakes every sleeper)
+ * changes DATA or SPACE too, so sleepers see end-of-file / broken pipe.
+ */
+import { type SharedBlock, lookupBlock, wake } from '@multiproc/memory';
+import * as L from './ring-layout.js';
+import { type BUSY, withLock, withLockAsync, withLockIfFree } from './word-lock.js';
+
+/** What {@link MessageRing.tryRead} returns when there is nothing to read. */
+export const EMPTY: unique symbol = Symbol('EMPTY');
+/** What a read returns when the ring is empty and no writer holds it any more. */
+export const EOF: unique symbol = Symbol('EOF');
+export { BUSY } from './word-lock.js';
+
+/** Turns the bytes of one message into a value. The view is only valid during the call. */
+export type Decoder<T> = (bytes: Uint8Array) => T;
+
+export interface RingOptions {
+  /** Bytes of the first segment (rounded up to a power of two, at least 1 KiB). Default 64 KiB. */
+  capacity?: number;
+  /** Most messages held at once; 0 (default) = unbounded. */
+  maxItems?: number;
+}
+
+/**
+ * The non-blocking core of a ring handle: try-operations and holder counts. The blocking
+ * operations (waits with spin, timeouts, signals) are in {@link MessageRing} (ring-wait.ts).
+ */
+export class RingBuffer {
+  /** The ring's first block: send it to attach the same ring elsewhere. */
+  readonly block: SharedBlock;
+  /** Int32 view of the first block, for the ring-wide words (and USER_WORDS). */
+  readonly i32: Int32Array;
+  private wseg: L.Segment;
+  private rseg: L.Segment;
+
+  /** A new ring. */
+  static create<R extends RingBuffer>(this: new (block: SharedBlock) => R, opts: RingOptions = {}): R {
+    const want = Math.max(1024, opts.capacity ?? 64 * 1024);
+    if (!Number.isFinite(want)) throw new RangeError(`ring capacity must be a finite number, got ${want}`);
+    const cap = 2 ** Math.ceil(Math.log2(want));
+    const block = L.newSegment(cap);
+    const max = opts.maxItems ?? 0;
+    if (!Number.isInteger(max) || max < 0 || max > 0x7fffffff) {
+      throw new RangeError(`maxItems must be a non-negative integer, got ${max}`);
+    }
+    block.i32[L.MAX_ITEMS] = max;
+    return new this(block);
+  }
+
+  /** A handle on the ring whose first block this is. */
+  static attach<R extends RingBuffer>(this: new (block: SharedBlock) => R, block: SharedBlock): R {
+    return new this(block);
+  }
+
+  /** @internal use create() or attach(). */
+  constructor(block: SharedBlock) {
+    this.block = block;
+    this.i32 = block.i32;
+    this.wseg = L.segmentOf(block, 0);
+    this.rseg = this.wseg;
+  }
+
+  /** Messages in the ring now. */
+  size(): number {
+    return Atomics.load(this.i32, L.COUNT);
+  }
+
+  get maxItems(): number {
+    return this.i32[L.MAX_ITEMS];
+  }
+
+  /** Holders of the writing side (low half of the DATA word). */
+  writers(): number {
+    return Atomics.load(this.i32, L.DATA) & L.COUNT_MASK;
+  }
+
+  /** Holders of the reading side (low half of the SPACE word). */
+  readers(): number {
+    return Atomics.load(this.i32, L.SPACE) & L.COUNT_MASK;
+  }
+
+  /** Adds `delta` (+1 / -1) to the writer holders; sleeping readers wake when it drops. */
+  addWriters(delta: number): void {
+    this.addHolders(L.DATA, delta, 'writers');
+  }
+
+  /** Adds `delta` to the reader holders; sleeping writers wake when it drops. */
+  addReaders(delta: number): void {
+    this.addHolders(L.SPACE, delta, 'readers');
+  }
+
+  /** Word indices that an exit hook (`atExit(block, word, -1)`) decrements for a dead holder. */
+  static readonly WRITERS_WORD = L.DATA;
+  static readonly READERS_WORD = L.SPACE;
+  static readonly USER_WORDS = L.USER_WORDS;
+
+  private addHolders(word: number, delta: number, what: string): void {
+    for (;;) {
+      const v = Atomics.load(this.i32, word);
+      const n = (v & L.COUNT_MASK) + delta;
+      if (n < 0) return; // more releases than holds: ignore rather than corrupt the counter
+      if (n > L.COUNT_MASK) throw new RangeError(`a ring can have at most ${L.COUNT_MASK} ${what}`);
+      if (Atomics.compareExchange(this.i32, word, v, v + delta) === v) break;
+    }
+    if (delta < 0) wake(this.i32, word);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Appends one message (the concatenation of `chunks`); false only when maxItems is reached. */
+  tryWrite(chunks: readonly Uint8Array[]): boolean {
+    return withLock(this.i32, L.WLOCK, () => this.writeLocked(chunks));
+  }
+
+  /** {@link tryWrite} if the writers' lock is free now (no promise), else BUSY. */
+  tryWriteIfFree(chunks: readonly Uint8Array[]): boolean | typeof BUSY {
+    return withLockIfFree(this.i32, L.WLOCK, () => this.writeLocked(chunks));
+  }
+
+  /** {@link tryWrite} taking the writers' lock without blocking the event loop. */
+  tryWriteAsync(chunks: readonly Uint8Array[]): Promise<boolean> {
+    return withLockAsync(this.i32, L.WLOCK, () => this.writeLocked(chunks));
+  }
+
+  private writeLocked(chunks: readonly Uint8Array[]): boolean {
+    const i32 = this.i32;
+    const max = i32[L.MAX_ITEMS];
+    if (max > 0 && Atomics.load(i32, L.COUNT) >= max) return false;
+    const n = L.totalLength(chunks);
+    let seg = this.writeSegment();
+    const inline = n + 4 <= seg.cap >>> 2;
+    let spill: SharedBlock | undefined;
+    if (!inline) {
+      spill = L.takeSpill(i32, n);
+      L.copyChunks(new Uint8Array(spill.buffer), 0, chunks);
+    }
+    const rec = inline ? (n + 7) & ~3 : L.SPILL_RECORD;
+    let tail: number;
+    let off: number;
+    for (;;) {
+      tail = seg.i32[L.S_TAIL];
+      const head = Atomics.load(seg.i32, L.S_HEAD);
+      off = tail & (seg.cap - 1);
+      const toEnd = seg.cap - off;
+      const need = rec <= toEnd ? rec : toEnd + rec;
+      if (seg.cap - ((tail - head) >>> 0) >= need) {
+        if (rec > toEnd) {
+          seg.i32[(L.HEADER_BYTES + off) >> 2] = L.KIND_PAD << 30;
+          tail = (tail + toEnd) | 0;
+          off = 0;
+        }
+        break;
+      }
+      seg = this.grow(seg);
+    }
+    const at = (L.HEADER_BYTES + off) >> 2;
+    if (spill) {
+      seg.i32[at] = (L.KIND_SPILL << 30) | (L.SPILL_RECORD - 4);
+      seg.i32[at + 1] = n >>> 0;
+      seg.i32[at + 2] = Math.floor(n / 2 ** 32);
+      L.writeId(seg.i32, at + 3, spill.id);
+    } else {
+      seg.i32[at] = n;
+      L.copyChunks(seg.u8, off + 4, chunks);
+    }
+    Atomics.store(seg.i32, L.S_TAIL, (tail + rec) | 0);
+    Atomics.add(i32, L.COUNT, 1);
+    if (Atomics.load(i32, L.RWAIT) > 0) {
+      Atomics.add(i32, L.DATA, L.SEQ_STEP);
+      wake(i32, L.DATA, 1);
+    }
+    return true;
+  }
+
+  private writeSegment(): L.Segment {
+    const gen = this.i32[L.WSEG_GEN];
+    if (this.wseg.gen !== gen) {
+      this.wseg =
+        gen === 0 ? L.segmentOf(this.block, 0) : L.segmentOf(lookupBlock(L.readId(this.i32, L.WSEG_ID)), gen);
+    }
+    return this.wseg;
+  }
+
+  /** Links a segment twice as big after `seg`, seals `seg`, and makes the new one current. */
+  private grow(seg: L.Segment): L.Segment {
+    const next = L.newSegment(Math.min(seg.cap * 2, 2 ** 30));
+    L.writeId(seg.i32, L.S_NEXT, next.id);
+    Atomics.store(seg.i32, L.S_SEALED, 1);
+    const gen = seg.gen + 1;
+    L.writeId(this.i32, L.WSEG_ID, next.id);
+    Atomics.store(this.i32, L.WSEG_GEN, gen);
+    this.wseg = L.segmentOf(next, gen);
+    return this.wseg;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * Takes the next message and returns `decode(bytes)`, or EMPTY. `accept(length)` runs first;
+   * if it throws, the message stays in the ring (and the error propagates). If `decode`
+   * throws, the message is consumed all the same.
+   */
+  tryRead<T>(decode: Decoder<T>, accept?: (length: number) => void): T | typeof EMPTY {
+    return withLock(this.i32, L.RLOCK, () => this.readLocked(decode, accept));
+  }
+
+  /** {@link tryRead} if the readers' lock is free now (no promise), else BUSY. */
+  tryReadIfFree<T>(decode: Decoder<T>, accept?: (length: number) => void): T | typeof EMPTY | typeof BUSY {
+    return withLockIfFree(this.i32, L.RLOCK, () => this.readLocked(decode, accept));
+  }
+
+  /** {@link tryRead} taking the readers' lock without blocking the event loop. */
+  tryReadAsync<T>(decode: Decoder<T>, accept?: (length: number) => void): Promise<T | typeof EMPTY> {
+    return withLockAsync(this.i32, L.RLOCK, () => this.readLocked(decode, accept));
+  }
+
+  private readLocked<T>(decode: Decoder<T>, accept?: (length: number) => void): T | typeof EMPTY {
+    for (;;) {
+      const seg = this.readSegment();
+      const head = seg.i32[L.S_HEAD];
+      if (Atomics.load(seg.i32, L.S_TAIL) === head) {
+        if (Atomics.load(seg.i32, L.S_SEALED) === 0 || Atomics.load(seg.i32, L.S_TAIL) !== head) return EMPTY;
+        this.nextReadSegment(seg);
+        continue;
+      }
+      const off = head & (seg.cap - 1);
+      const at = (L.HEADER_BYTES + off) >> 2;
+      const hdr = seg.i32[at];
+      const kind = hdr >>> 30;
+      if (kind === L.KIND_PAD) {
+        Atomics.store(seg.i32, L.S_HEAD, (head + seg.cap - off) | 0);
+        continue;
+      }
+      if (kind === L.KIND_MSG) {
+        const n = hdr & L.LEN_MASK;
+        accept?.(n);
+        try {
+          return decode(seg.u8.subarray(off + 4, off + 4 + n));
+        } finally {
+          this.consumed(seg, (head + ((n + 7) & ~3)) | 0);
+        }
+      }
+      const n = (seg.i32[at + 1] >>> 0) + seg.i32[at + 2] * 2 ** 32;
+      accept?.(n);
+      let spill: SharedBlock | undefined;
+      try {
+        spill = lookupBlock(L.readId(seg.i32, at + 3));
+        return decode(new Uint8Array(spill.buffer, 0, n));
+      } finally {
+        this.consumed(seg, (head + L.SPILL_RECORD) | 0);
+        if (spill) L.returnSpill(this.i32, spill);
+      }
+    }
+  }
+
+  private consumed(seg: L.Segment, head: number): void {
+    Atomics.store(seg.i32, L.S_HEAD, head);
+    Atomics.sub(this.i32, L.COUNT, 1);
+    if (Atomics.load(this.i32, L.WWAIT) > 0) {
+      Atomics.add(this.i32, L.SPACE, L.SEQ_STEP);
+      wake(this.i32, L.SPACE, 1);
+    }
+  }
+
+  private readSegment(): L.Segment {
+    const gen = this.i32[L.RSEG_GEN];
+    if (this.rseg.gen !== gen) {
+      this.rseg =
+        gen === 0 ? L.segmentOf(this.block, 0) : L.segmentOf(lookupBlock(L.readId(this.i32, L.RSEG_ID)), gen);
+    }
+    return this.rseg;
+  }
+
+  private nextReadSegment(seg: L.Segment): void {
+    const next = lookupBlock(L.readId(seg.i32, L.S_NEXT));
+    const gen = seg.gen + 1;
+    L.writeId(this.i32, L.RSEG_ID, next.id);
+    Atomics.store(this.i32, L.RSEG_GEN, gen);
+    this.rseg = L.segmentOf(next, gen);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Word offsets and small helpers of the message ring; the layout itself is documented once,
+ * at the top of ring-buffer.ts.
+ */
+import { type SharedBlock, allocateBlock, lookupBlock } from '@multiproc/memory';
+import { dumps } from '@multiproc/serialization';
+import { tryLockSpin, unlock } from './word-lock.js';
+
+// Ring-wide words (meaningful in the first block only).
+export const WLOCK = 0;
+export const RLOCK = 1;
+export const DATA = 2;
+export const SPACE = 3;
+export const RWAIT = 4;
+export const WWAIT = 5;
+export const COUNT = 6;
+export const MAX_ITEMS = 7;
+export const WSEG_GEN = 9;
+export const WSEG_ID = 10;
+export const RSEG_GEN = 15;
+export const RSEG_ID = 16;
+export const FREE_LOCK = 22;
+export const FREE_TOP = 23;
+export const FREE_COUNT = 28;
+/** Words free for the layer above (JoinableQueue's unfinished count, the pool's task channel). */
+export const USER_WORDS = [8, 21, 61, 62, 63] as const;
+
+// Per-segment words (in every block, the first one included).
+export const S_HEAD = 52;
+export const S_TAIL = 53;
+export const S_SEALED = 54;
+export const S_CAP = 55;
+export const S_NEXT = 56;
+
+export const HEADER_BYTES = 256;
+export const KIND_MSG = 0;
+export const KIND_PAD = 1;
+export const KIND_SPILL = 2;
+export const LEN_MASK = 0x3fffffff;
+export const SPILL_RECORD = 32;
+/** Low 16 bits of DATA / SPACE: writer / reader holder counts; high 16 bits: a change counter. */
+export const COUNT_MASK = 0xffff;
+export const SEQ_STEP = 0x10000;
+export const SPILL_ROUND = 64 * 1024;
+
+const exported = new WeakSet<SharedBlock>();
+
+/** Makes a block findable by id from any worker (serializing it exports it to the directory). */
+export function exportOnce(block: SharedBlock): SharedBlock {
+  if (!exported.has(block)) {
+    dumps(block);
+    exported.add(block);
+  }
+  return block;
+}
+
+/** Writes a block id (ASCII, at most 16 bytes) as a length word + 4 words at `word`. */
+export function writeId(i32: Int32Array, word: number, id: string): void {
+  if (id.length > 16) throw new RangeError(`shared block id ${id} is longer than 16 characters`);
+  const bytes = new Uint8Array(i32.buffer, (word + 1) * 4, 16);
+  for (let i = 0; i < id.length; i++) bytes[i] = id.charCodeAt(i);
+  i32[word] = id.length;
+}
+
+export function readId(i32: Int32Array, word: number): string {
+  const bytes = new Uint8Array(i32.buffer, (word + 1) * 4, i32[word]);
+  return String.fromCharCode(...bytes);
+}
+
+/** A fresh segment block of `cap` data bytes, exported so that readers can find it. */
+export function newSegment(cap: number): SharedBlock {
+  const block = allocateBlock(HEADER_BYTES + cap);
+  block.i32[S_CAP] = cap;
+  return exportOnce(block);
+}
+
+/**
+ * A block for one message too big for the ring: the top of the ring's stack of spill blocks
+ * that readers gave back, if it is big enough, else a fresh one. The stack is intrusive (a free
+ * block's first 20 bytes hold the id of the next one), so every spill block ever made is
+ * reused and the memory stays at the high-water mark. Its lock is only ever tried, never
+ * waited on: a busy stack means "allocate" (take) or "drop" (give back), never a hang.
+ */
+export function takeSpill(ring: Int32Array, bytes: number): SharedBlock {
+  if (Atomics.load(ring, FREE_COUNT) > 0 && tryLockSpin(ring, FREE_LOCK)) {
+    try {
+      if (ring[FREE_COUNT] > 0) {
+        const top = lookupBlock(readId(ring, FREE_TOP));
+        if (top.byteLength >= bytes) {
+          const next = new Int32Array(top.buffer, 0, 5);
+          for (let w = 0; w < 5; w++) ring[FREE_TOP + w] = next[w];
+          ring[FREE_COUNT]--;
+          return top;
+        }
+      }
+    } catch {
+      // a lost block cannot happen while the tree lives; allocate instead
+    } finally {
+      unlock(ring, FREE_LOCK);
+    }
+  }
+  return exportOnce(allocateBlock(Math.ceil(bytes / SPILL_ROUND) * SPILL_ROUND));
+}
+
+/** Gives a consumed spill block back for reuse (dropped if the stack is busy right now). */
+export function returnSpill(ring: Int32Array, block: SharedBlock): void {
+  if (!tryLockSpin(ring, FREE_LOCK)) return;
+  try {
+    const link = new Int32Array(block.buffer, 0, 5);
+    for (let w = 0; w < 5; w++) link[w] = ring[FREE_TOP + w];
+    writeId(ring, FREE_TOP, block.id);
+    ring[FREE_COUNT]++;
+  } finally {
+    unlock(ring, FREE_LOCK);
+  }
+}
+
+/** Options of every blocking ring operation. */
+export interface WaitOptions {
+  /** false: do not wait at all. Default true. */
+  block?: boolean;
+  /** Milliseconds; undefined waits forever. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export function deadlineOf(opts: WaitOptions | undefined): number {
+  if (opts?.block === false) return 0;
+  const t = opts?.timeout;
+  if (t === undefined || t === null) return Number.POSITIVE_INFINITY;
+  if (typeof t !== 'number' || Number.isNaN(t)) {
+    throw new TypeError(`timeout must be a number of milliseconds, got ${String(t)}`);
+  }
+  return performance.now() + Math.max(0, t);
+}
+
+/** A handle's view of one segment block. */
+export interface Segment {
+  gen: number;
+  block: SharedBlock;
+  i32: Int32Array;
+  u8: Uint8Array;
+  cap: number;
+}
+
+export function segmentOf(block: SharedBlock, gen: number): Segment {
+  const cap = block.i32[S_CAP];
+  return { gen, block, i32: block.i32, u8: new Uint8Array(block.buffer, HEADER_BYTES, cap), cap };
+}
+
+export function totalLength(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  return n;
+}
+
+export function copyChunks(dst: Uint8Array, at: number, chunks: readonly Uint8Array[]): void {
+  for (const c of chunks) {
+    dst.set(c, at);
+    at += c.byteLength;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The blocking half of a ring handle: reads and writes that wait (adaptive spin, then sleep
+ * on the ring's DATA / SPACE word), in a Sync form for workers and an async form that keeps
+ * the event loop turning. Layout and wake-up protocol: ring-buffer.ts.
+ */
+import { waitAsync, waitSync } from '@multiproc/memory';
+import { type Decoder, EMPTY, EOF, RingBuffer } from './ring-buffer.js';
+import { BUSY } from './word-lock.js';
+import {
+  COUNT,
+  COUNT_MASK,
+  DATA,
+  MAX_ITEMS,
+  RWAIT,
+  SPACE,
+  WWAIT,
+  type WaitOptions,
+  deadlineOf,
+} from './ring-layout.js';
+
+export type { WaitOptions } from './ring-layout.js';
+
+/** Options of a blocking read. */
+export interface ReadOptions extends WaitOptions {
+  /** Return EOF instead of waiting once the ring is empty and has no writer holders. */
+  eof?: boolean;
+  /** Sees the message length first; throwing leaves the message in the ring. */
+  accept?: (length: number) => void;
+}
+
+const MIN_SPIN = 32;
+const remaining = (deadline: number) =>
+  deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
+const MAX_SPIN = 1 << 14;
+
+/**
+ * A handle on a message ring with blocking operations. Create with `MessageRing.create()`,
+ * attach elsewhere with `MessageRing.attach(ring.block)` (the block travels as a handle).
+ *
+ * @example
+ * const ring = MessageRing.create({ capacity: 64 * 1024 });
+ * ring.write([new Uint8Array([1, 2, 3])]);
+ * ring.read((bytes) => bytes.slice()); // Uint8Array [1, 2, 3]
+ */
+export class MessageRing extends RingBuffer {
+  /** Iterations of the next spin before sleeping; doubles when spinning paid off, halves when not. */
+  private spin = 256;
+
+  private spinUntil(ready: () => boolean): boolean {
+    const n = this.spin;
+    for (let i = 0; i < n; i++) {
+      if (ready()) {
+        this.spin = Math.min(n * 2, MAX_SPIN);
+        return true;
+      }
+    }
+    this.spin = Math.max(n >> 1, MIN_SPIN);
+    return false;
+  }
+
+  private readable(eof: boolean | undefined): () => boolean {
+    const i32 = this.i32;
+    return eof
+      ? () => Atomics.load(i32, COUNT) > 0 || (Atomics.load(i32, DATA) & COUNT_MASK) === 0
+      : () => Atomics.load(i32, COUNT) > 0;
+  }
+
+  private writable(): () => boolean {
+    const i32 = this.i32;
+    return () => Atomics.load(i32, COUNT) < i32[MAX_ITEMS];
+  }
+
+  private sleepSync(waiters: number, word: number, ready: () => boolean, left: number): void {
+    Atomics.add(this.i32, waiters, 1);
+    try {
+      const v = Atomics.load(this.i32, word);
+      if (!ready()) waitSync(this.i32, word, v, left);
+    } finally {
+      Atomics.sub(this.i32, waiters, 1);
+    }
+  }
+
+  private async sleep(
+    waiters: number,
+    word: number,
+    ready: () => boolean,
+    left: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    Atomics.add(this.i32, waiters, 1);
+    try {
+      const v = Atomics.load(this.i32, word);
+      if (!ready()) await waitAsync(this.i32, word, v, left, signal);
+    } finally {
+      Atomics.sub(this.i32, waiters, 1);
+    }
+  }
+
+  /**
+   * Reads one message, blocking the thread: `decode(bytes)`, or EMPTY (timeout / block:false),
+   * or EOF (with `eof: true`, once empty and writer-less). A signal is checked between waits only.
+   */
+  read<T>(decode: Decoder<T>, opts: ReadOptions = {}): T | typeof EMPTY | typeof EOF {
+    const { signal, eof, accept } = opts;
+    if (signal?.aborted) throw signal.reason;
+    const deadline = deadlineOf(opts);
+    const ready = this.readable(eof);
+    const i32 = this.i32;
+    for (;;) {
+      if (Atomics.load(i32, COUNT) > 0) {
+        const r = this.tryRead(decode, accept);
+        if (r !== EMPTY) return r;
+      }
+      if (eof && this.writers() === 0) {
+        const last = this.tryRead(decode, accept);
+        return last === EMPTY ? EOF : last;
+      }
+      const left = remaining(deadline);
+      if (left <= 0) return EMPTY;
+      if (this.spinUntil(ready)) continue;
+      this.sleepSync(RWAIT, DATA, ready, left);
+      if (signal?.aborted) throw signal.reason;
+    }
+  }
+
+  /** {@link read} without blocking the event loop; an aborted signal rejects with its reason. */
+  async readAsync<T>(decode: Decoder<T>, opts: ReadOptions = {}): Promise<T | typeof EMPTY | typeof EOF> {
+    const { signal, eof, accept } = opts;
+    if (signal?.aborted) throw signal.reason;
+    const deadline = deadlineOf(opts);
+    const ready = this.readable(eof);
+    const i32 = this.i32;
+    for (;;) {
+      if (Atomics.load(i32, COUNT) > 0) {
+        let r = this.tryReadIfFree(decode, accept);
+        if (r === BUSY) r = await this.tryReadAsync(decode, accept);
+        if (r !== EMPTY) return r;
+      }
+      if (eof && this.writers() === 0) {
+        const last = await this.tryReadAsync(decode, accept);
+        return last === EMPTY ? EOF : last;
+      }
+      const left = remaining(deadline);
+      if (left <= 0) return EMPTY;
+      if (this.spinUntil(ready)) continue;
+      await this.sleep(RWAIT, DATA, ready, left, signal);
+    }
+  }
+
+  /** Whether a read would not wait (a message is there, or EOF), waiting up to the timeout. */
+  pollSync(opts: WaitOptions = {}): boolean {
+    const ready = this.readable(true);
+    const deadline = deadlineOf(opts);
+    for (;;) {
+      if (ready()) return true;
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      if (this.spinUntil(ready)) return true;
+      this.sleepSync(RWAIT, DATA, ready, left);
+    }
+  }
+
+  /** {@link pollSync} without blocking the event loop. */
+  async poll(opts: WaitOptions = {}): Promise<boolean> {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const ready = this.readable(true);
+    const deadline = deadlineOf(opts);
+    for (;;) {
+      if (ready()) return true;
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      if (this.spinUntil(ready)) return true;
+      await this.sleep(RWAIT, DATA, ready, left, opts.signal);
+    }
+  }
+
+  /** Writes one message, blocking while a bounded ring is full; false on timeout / block:false. */
+  write(chunks: readonly Uint8Array[], opts: WaitOptions = {}): boolean {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (this.tryWrite(chunks)) return true;
+    const deadline = deadlineOf(opts);
+    const ready = this.writable();
+    for (;;) {
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      if (!this.spinUntil(ready)) this.sleepSync(WWAIT, SPACE, ready, left);
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (this.tryWrite(chunks)) return true;
+    }
+  }
+
+  /** {@link write} without blocking the event loop. */
+  async writeAsync(chunks: readonly Uint8Array[], opts: WaitOptions = {}): Promise<boolean> {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const first = this.tryWriteIfFree(chunks);
+    if (first === true || (first === BUSY && (await this.tryWriteAsync(chunks)))) return true;
+    const deadline = deadlineOf(opts);
+    const ready = this.writable();
+    for (;;) {
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      if (!this.spinUntil(ready)) await this.sleep(WWAIT, SPACE, ready, left, opts.signal);
+      if (await this.tryWriteAsync(chunks)) return true;
+    }
+  }
+}
