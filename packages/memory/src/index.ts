@@ -16,3 +16,46 @@ export {
 } from './directory.js';
 export { atExit } from './exit-hooks.js';
 export { setWaitBackend, waitAsync, waitSync, wake, type WaitBackend, type WaitResult } from './wait.js';
+// The futex mutex (mutex.ts) and the timeout / signal / deadline conventions of blocking calls.
+export {
+  ABANDONED_DELTA,
+  BUSY,
+  CONTENDED,
+  LOCKED,
+  UNLOCKED,
+  isHeld,
+  lockAsync,
+  lockSlowAsync,
+  lockSlowSync,
+  lockSync,
+  setSpinCount,
+  tryLock,
+  tryLockSpin,
+  unlock,
+  withLock,
+  withLockAsync,
+  withLockIfFree,
+} from './mutex.js';
+export {
+  type BlockingOptions,
+  deadlineOf,
+  parseBlockingOptions,
+  parseSignal,
+  parseTimeout,
+  remaining,
+} from './timeout.js';
+export {
+  adoptOsBuffer,
+  createOsBlockBuffer,
+  flushMapped,
+  futexBackend,
+  mapFileBuffer,
+  openOsBlockBuffer,
+  osBufferInfo,
+  osMemoryAvailable,
+  osMemoryInternals,
+  osMemoryUnavailableReason,
+  setParentDeathSignal,
+  unlinkOsBlock,
+  type OsBufferInfo,
+} from './os-memory.js';

@@ -14,7 +14,14 @@ export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 /** The wait/wake operations of one kind of shared memory. */
 export interface WaitBackend {
   wait(i32: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult;
-  waitAsync(i32: Int32Array, index: number, expected: number, timeoutMs: number): Promise<WaitResult>;
+  /** `signal` lets a backend release a pending wait early (its promise then resolves anyway). */
+  waitAsync(
+    i32: Int32Array,
+    index: number,
+    expected: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WaitResult>;
   wake(i32: Int32Array, index: number, count: number): number;
 }
 
@@ -71,7 +78,7 @@ export function waitAsync(
   const timeout = toTimeout(timeoutMs);
   if (signal?.aborted) return Promise.reject(signal.reason);
   const backend = backendOf(i32);
-  const inner = backend.waitAsync(i32, index, expected, timeout);
+  const inner = backend.waitAsync(i32, index, expected, timeout, signal);
   // Atomics.waitAsync does not keep Node's event loop alive; a ref'd timer does.
   const keepAlive = setInterval(() => {}, 2 ** 30);
   if (!signal) return inner.finally(() => clearInterval(keepAlive));

@@ -9,13 +9,14 @@
  */
 import type { SharedBlock } from '@multiproc/memory';
 import { dumpsChunks, loads, registerReducer } from '@multiproc/serialization';
+import { bytesOf } from './bytes.js';
 import { BrokenPipeError, BufferTooShort, ClosedError, EOFError, MessageTooLongError } from './errors.js';
 import { Hold } from './holders.js';
+import { type PollTimeout, parsePollTimeout } from './poll-timeout.js';
 import { EMPTY, EOF } from './ring-buffer.js';
 import { MessageRing, type WaitOptions } from './ring-wait.js';
 
-/** A timeout in ms, or `{ timeout?, signal? }` (API.md's convention for a bare Python timeout). */
-export type PollTimeout = number | null | { timeout?: number | null; signal?: AbortSignal };
+export type { PollTimeout } from './poll-timeout.js';
 
 const finalizer = new FinalizationRegistry<Hold[]>((holds) => {
   for (const h of holds) h.release();
@@ -23,28 +24,9 @@ const finalizer = new FinalizationRegistry<Hold[]>((holds) => {
 
 const copyOut = (bytes: Uint8Array): Uint8Array => bytes.slice();
 
-function bytesOf(buf: ArrayBufferView | ArrayBufferLike, what: string): Uint8Array {
-  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) return new Uint8Array(buf);
-  throw new TypeError(
-    `${what} must be an ArrayBuffer, a typed array, a DataView or a Buffer, got ${typeof buf}`,
-  );
-}
-
 function pollOptions(timeout: PollTimeout | undefined): WaitOptions {
-  if (timeout === undefined) return { timeout: 0 };
-  if (timeout === null) return {};
-  if (typeof timeout === 'number') return timeout === Number.POSITIVE_INFINITY ? {} : { timeout };
-  if (typeof timeout === 'object') {
-    const t = timeout.timeout;
-    return {
-      timeout: t === null || t === Number.POSITIVE_INFINITY ? undefined : (t ?? 0),
-      signal: timeout.signal,
-    };
-  }
-  throw new TypeError(
-    `poll: timeout must be a number of ms, null or { timeout?, signal? }, got ${typeof timeout}`,
-  );
+  const { ms, signal } = parsePollTimeout(timeout);
+  return { timeout: ms ?? undefined, signal };
 }
 
 /**

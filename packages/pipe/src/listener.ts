@@ -1,7 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { type AuthKey, handshake, toAuthKey } from './auth.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './framing.js';
-import { park, SocketConnection, type Waiter } from './socket-connection.js';
+import { type Waiter, park } from './park.js';
+import { SocketConnection } from './socket-connection.js';
 
 /** A TCP address (`host` defaults to 127.0.0.1) or a Unix socket path. */
 export type Address = { host?: string; port: number } | { path: string };

@@ -6,7 +6,7 @@
  *
  * Ring-wide words, used in the first block only:
  * ```
- *  0 WLOCK      writers' mutex (word-lock.ts: 0 free, 1 held, 2 held with sleepers)
+ *  0 WLOCK      writers' mutex (@multiproc/memory's mutex.ts: 0 free, 1 held, 2 held + sleepers)
  *  1 RLOCK      readers' mutex
  *  2 DATA       readers sleep here: low 16 bits = writer holders, high 16 = change counter
  *  3 SPACE      writers sleep here (maxItems): low 16 bits = reader holders, high 16 = counter
@@ -47,15 +47,22 @@
  * count reaching zero (by hand or by a dead worker's exit hook, which wakes every sleeper)
  * changes DATA or SPACE too, so sleepers see end-of-file / broken pipe.
  */
-import { type SharedBlock, lookupBlock, wake } from '@multiproc/memory';
+import {
+  type BUSY,
+  type SharedBlock,
+  lookupBlock,
+  wake,
+  withLock,
+  withLockAsync,
+  withLockIfFree,
+} from '@multiproc/memory';
 import * as L from './ring-layout.js';
-import { type BUSY, withLock, withLockAsync, withLockIfFree } from './word-lock.js';
 
 /** What {@link MessageRing.tryRead} returns when there is nothing to read. */
 export const EMPTY: unique symbol = Symbol('EMPTY');
 /** What a read returns when the ring is empty and no writer holds it any more. */
 export const EOF: unique symbol = Symbol('EOF');
-export { BUSY } from './word-lock.js';
+export { BUSY } from '@multiproc/memory';
 
 /** Turns the bytes of one message into a value. The view is only valid during the call. */
 export type Decoder<T> = (bytes: Uint8Array) => T;

@@ -2,9 +2,16 @@
  * Word offsets and small helpers of the message ring; the layout itself is documented once,
  * at the top of ring-buffer.ts.
  */
-import { type SharedBlock, allocateBlock, lookupBlock } from '@multiproc/memory';
+import {
+  type SharedBlock,
+  allocateBlock,
+  deadlineOf as deadlineIn,
+  lookupBlock,
+  parseTimeout,
+  tryLockSpin,
+  unlock,
+} from '@multiproc/memory';
 import { dumps } from '@multiproc/serialization';
-import { tryLockSpin, unlock } from './word-lock.js';
 
 // Ring-wide words (meaningful in the first block only).
 export const WLOCK = 0;
@@ -124,14 +131,10 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** The deadline of a blocking ring operation: 0 (poll once) with `block: false`. */
 export function deadlineOf(opts: WaitOptions | undefined): number {
   if (opts?.block === false) return 0;
-  const t = opts?.timeout;
-  if (t === undefined || t === null) return Number.POSITIVE_INFINITY;
-  if (typeof t !== 'number' || Number.isNaN(t)) {
-    throw new TypeError(`timeout must be a number of milliseconds, got ${String(t)}`);
-  }
-  return performance.now() + Math.max(0, t);
+  return deadlineIn(parseTimeout(opts?.timeout));
 }
 
 /** A handle's view of one segment block. */

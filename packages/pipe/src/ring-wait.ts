@@ -3,9 +3,8 @@
  * on the ring's DATA / SPACE word), in a Sync form for workers and an async form that keeps
  * the event loop turning. Layout and wake-up protocol: ring-buffer.ts.
  */
-import { waitAsync, waitSync } from '@multiproc/memory';
+import { BUSY, remaining, waitAsync, waitSync } from '@multiproc/memory';
 import { type Decoder, EMPTY, EOF, RingBuffer } from './ring-buffer.js';
-import { BUSY } from './word-lock.js';
 import {
   COUNT,
   COUNT_MASK,
@@ -29,8 +28,6 @@ export interface ReadOptions extends WaitOptions {
 }
 
 const MIN_SPIN = 32;
-const remaining = (deadline: number) =>
-  deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
 const MAX_SPIN = 1 << 14;
 
 /**

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
 import { dumps, loads } from '@multiproc/serialization';
-import type { PollTimeout } from './connection.js';
+import { bytesOf } from './bytes.js';
 import { BrokenPipeError, BufferTooShort, ClosedError, EOFError, MessageTooLongError } from './errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, encodeFrame, FrameDecoder, headerLength, writeHeader } from './framing.js';
+import { type Waiter, park, watch } from './park.js';
+import { type PollTimeout, parsePollTimeout } from './poll-timeout.js';
 
 /** Waiting options of the async methods (`signal` aborts the wait only, never the stream). */
 export interface WaitOptions {
@@ -103,7 +105,7 @@ export class SocketConnection {
    */
   sendBytes(buf: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number): void {
     this.#checkWritable();
-    const bytes = bytesOf(buf, offset);
+    const bytes = bytesAt(buf, offset);
     const count = size ?? bytes.length - offset;
     if (!Number.isInteger(count) || count < 0 || offset + count > bytes.length) {
       throw new RangeError(
@@ -140,7 +142,7 @@ export class SocketConnection {
     offset = 0,
     options?: WaitOptions,
   ): Promise<number> {
-    const target = bytesOf(buf, offset);
+    const target = bytesAt(buf, offset);
     const frame = await this.#next(options?.signal);
     if (frame.byteLength > target.length - offset) {
       throw new BufferTooShort(
@@ -160,38 +162,13 @@ export class SocketConnection {
    */
   async poll(timeout?: PollTimeout): Promise<boolean> {
     this.#checkOpen();
-    const { ms, signal } = pollOptions(timeout);
+    const { ms, signal } = parsePollTimeout(timeout);
     if (this.#ready()) return true;
     signal?.throwIfAborted();
     if (ms !== null && ms <= 0) return false;
-    return new Promise<boolean>((resolve, reject) => {
-      const finish = () => {
-        this.#watchers.delete(wake);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const wake = () => {
-        if (this.#closed) {
-          finish();
-          reject(closedError('poll'));
-        } else if (this.#ready()) {
-          finish();
-          resolve(true);
-        }
-      };
-      const onAbort = () => {
-        finish();
-        reject(signal!.reason);
-      };
-      const timer =
-        ms === null
-          ? undefined
-          : setTimeout(() => {
-              finish();
-              resolve(this.#ready());
-            }, ms);
-      this.#watchers.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    return watch(this.#watchers, ms, signal, () => {
+      if (this.#closed) throw closedError('poll');
+      return this.#ready();
     });
   }
 
@@ -349,72 +326,14 @@ export class SocketConnection {
   }
 }
 
-/** @internal A pending call, parked in a FIFO queue until its turn comes. */
-export interface Waiter<T> {
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-/**
- * @internal Parks a waiter at the end of `queue`. Aborting takes it out of the queue before
- * anything was handed to it, so an aborted `recv`/`accept` never loses a message or a client.
- */
-export function park<T, E extends object = object>(
-  queue: (Waiter<T> & E)[],
-  signal: AbortSignal | undefined,
-  extra?: E,
-): Promise<T> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      const i = queue.indexOf(waiter);
-      if (i >= 0) queue.splice(i, 1);
-      reject(signal!.reason);
-    };
-    const waiter: Waiter<T> & E = {
-      ...(extra as E),
-      resolve: (value) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      reject: (err) => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    queue.push(waiter);
-  });
-}
-
 const fits = (frame: Uint8Array, maxlength: number | undefined) =>
   maxlength === undefined || frame.byteLength <= maxlength;
 const tooLong = (frame: Uint8Array, maxlength: number | undefined) =>
   new MessageTooLongError(frame.byteLength, maxlength ?? 0);
 
-function pollOptions(timeout: PollTimeout | undefined): { ms: number | null; signal?: AbortSignal } {
-  const t =
-    typeof timeout === 'object' && timeout !== null
-      ? timeout.timeout === undefined
-        ? 0
-        : timeout.timeout
-      : (timeout ?? 0);
-  if (t !== null && typeof t !== 'number') {
-    throw new TypeError(
-      `poll: timeout must be a number of ms, null or { timeout?, signal? }, got ${typeof t}`,
-    );
-  }
-  const ms = t === null || t === Number.POSITIVE_INFINITY ? null : t;
-  return { ms, signal: typeof timeout === 'object' && timeout !== null ? timeout.signal : undefined };
-}
-
 /** The bytes of `buf` (offsets are in bytes, as in Python), after checking `offset`. */
-function bytesOf(buf: ArrayBufferView | ArrayBufferLike, offset: number): Uint8Array {
-  let bytes: Uint8Array;
-  if (ArrayBuffer.isView(buf)) bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  else if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) bytes = new Uint8Array(buf);
-  else
-    throw new TypeError(`expected an ArrayBuffer, a typed array, a DataView or a Buffer, got ${typeof buf}`);
+function bytesAt(buf: ArrayBufferView | ArrayBufferLike, offset: number): Uint8Array {
+  const bytes = bytesOf(buf, 'buf');
   if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
     throw new RangeError(`offset ${offset} is out of range for a buffer of ${bytes.length} bytes`);
   }

@@ -13,67 +13,23 @@ import {
   classify,
 } from './classify.js';
 import type { ProtoInfo } from './registry.js';
+import { ByteWriter } from './byte-writer.js';
 import * as T from './tags.js';
 import { addSegment, keySegment, mapValueSegment, Unsendable } from './unsendable.js';
 
-// Buffer's string codecs work on any Uint8Array and skip TextEncoder's per-call overhead.
-const utf8Write = Buffer.prototype.utf8Write as (this: Uint8Array, s: string, offset: number) => number;
-const ucs2Write = Buffer.prototype.ucs2Write as (this: Uint8Array, s: string, offset: number) => number;
-const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-
 const SMALL_REFS = 32;
 const EMPTY = {};
-const INITIAL_SIZE = 8192;
-const MAX_KEPT_SIZE = 1 << 20; // a scratch buffer grown past this is dropped after the call
 
 /**
- * One encoding in progress. Values are written into a growable scratch buffer that is reused
- * across calls; big binary payloads are only recorded (offset + view) and copied at the end,
- * straight into the result (`dumps`) or not at all (`dumpsChunks`).
+ * One encoding in progress: values -> tags of the wire format (tags.ts), written with the
+ * primitives of {@link ByteWriter} into its scratch buffer, which is reused across calls.
  */
-export class Encoder {
-  buf = new Uint8Array(INITIAL_SIZE);
-  pos = 0;
+export class Encoder extends ByteWriter {
   // Objects seen so far, for REF. The first SMALL_REFS are kept in an array and found by a
   // linear scan: a Map set + clear per message cost more than the rest of a small message.
   private readonly seen: object[] = [];
   private readonly refs = new Map<object, number>();
   private nextId = 0;
-  /** Big payloads: where each belongs in the scratch buffer, and the payload itself. */
-  readonly bigAt: number[] = [];
-  readonly bigs: Uint8Array[] = [];
-
-  private grow(n: number): void {
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n > this.buf.length) this.grow(n);
-  }
-
-  private varint(n: number): void {
-    this.ensure(5);
-    const buf = this.buf;
-    while (n >= 0x80) {
-      buf[this.pos++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    buf[this.pos++] = n;
-  }
-
-  private float(tag: number, v: number): void {
-    this.ensure(9);
-    f64[0] = v;
-    this.buf[this.pos] = tag;
-    this.buf.set(f64Bytes, this.pos + 1);
-    this.pos += 9;
-  }
 
   write(v: unknown): void {
     if (this.pos + 16 > this.buf.length) this.grow(16);
@@ -123,55 +79,6 @@ export class Encoder {
         throw new Unsendable('a function', 'export it and pass mp.ref(...) or send data instead');
       default:
         throw new Unsendable('a symbol', 'symbols are unique to one thread; send a string instead');
-    }
-  }
-
-  /** varint length + one byte per char; the caller knows every char code is < 256. */
-  private ascii(s: string): void {
-    this.varint(s.length);
-    this.ensure(s.length);
-    const buf = this.buf;
-    for (let i = 0; i < s.length; i++) buf[this.pos++] = s.charCodeAt(i);
-  }
-
-  string(s: string): void {
-    const n = s.length;
-    const start = this.pos;
-    if (n < 128) {
-      // Short strings: copy char codes while they fit in a byte (ASCII + Latin-1, the common
-      // case for keys and names); the first wider char falls through to UTF-8.
-      this.ensure(n + 2);
-      const buf = this.buf;
-      buf[start] = T.STR_LATIN1;
-      buf[start + 1] = n;
-      let p = start + 2;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0xff) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
-        this.pos = p;
-        return;
-      }
-    }
-    if (isWellFormed.call(s)) {
-      this.ensure(5 + (n < 65536 ? n * 3 : Buffer.byteLength(s)));
-      const written = utf8Write.call(this.buf, s, start + 5);
-      const buf = this.buf;
-      buf[start] = T.STR_UTF8;
-      buf[start + 1] = written & 0xff;
-      buf[start + 2] = (written >>> 8) & 0xff;
-      buf[start + 3] = (written >>> 16) & 0xff;
-      buf[start + 4] = (written >>> 24) & 0xff;
-      this.pos = start + 5 + written;
-    } else {
-      // Lone surrogates do not survive UTF-8: keep the UTF-16 code units verbatim.
-      this.buf[this.pos++] = T.STR_UTF16;
-      this.varint(n);
-      this.ensure(2 * n);
-      this.pos += ucs2Write.call(this.buf, s, this.pos);
     }
   }
 
@@ -341,19 +248,6 @@ export class Encoder {
     this.payload(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
 
-  /** varint length + bytes; big payloads are recorded, not copied (see finish / chunks). */
-  private payload(bytes: Uint8Array): void {
-    this.varint(bytes.length);
-    if (bytes.length >= T.BIG_PAYLOAD) {
-      this.bigAt.push(this.pos);
-      this.bigs.push(bytes);
-    } else {
-      this.ensure(bytes.length);
-      this.buf.set(bytes, this.pos);
-      this.pos += bytes.length;
-    }
-  }
-
   private error(err: Error, info: ProtoInfo): void {
     this.buf[this.pos++] = T.ERROR;
     this.string(info.key!);
@@ -380,24 +274,14 @@ export class Encoder {
     this.props(-1, err as unknown as Record<string, unknown>);
   }
 
-  private tag(tag: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = tag;
-  }
-
   /** Ready for the next call; drops references to the value and an oversized scratch buffer. */
   reset(): void {
-    this.pos = 0;
     if (this.nextId !== 0) {
       this.seen.fill(EMPTY, 0, Math.min(this.nextId, SMALL_REFS)); // do not keep the value alive
       if (this.nextId >= SMALL_REFS) this.refs.clear();
       this.nextId = 0;
     }
-    if (this.bigs.length !== 0) {
-      this.bigs.length = 0;
-      this.bigAt.length = 0;
-    }
-    if (this.buf.length > MAX_KEPT_SIZE) this.buf = new Uint8Array(INITIAL_SIZE);
+    this.clear();
   }
 }
 

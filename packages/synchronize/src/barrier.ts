@@ -2,7 +2,7 @@
  * Barrier (Python's `threading.Barrier` / `multiprocessing.Barrier`) and BrokenBarrierError.
  *
  * Layout (Int32 words from the barrier's offset):
- *   +0  guard: a futex mutex (mutex.ts) protecting the words below
+ *   +0  guard: a futex mutex (@multiproc/memory's mutex.ts) protecting the words below
  *   +1  seq: bumped on every change waiters care about (pass, break, reset); waiters sleep on it
  *   +2  generation: bumped when a generation ends (all parties arrived, or reset)
  *   +3  count: parties arrived in the current generation
@@ -21,9 +21,20 @@
  * worker that created it, or any worker that sets `barrier.action` on its copy.
  */
 import { registerError } from '@multiproc/serialization';
-import { type SharedBlock, allocateBlock, waitAsync, waitSync, wake } from '@multiproc/memory';
-import { CONTENDED, UNLOCKED, lockSlowAsync, lockSlowSync, tryLock } from './mutex.js';
-import { type WaitOptions, deadlineOf, parseWait, remaining } from './options.js';
+import {
+  type SharedBlock,
+  allocateBlock,
+  deadlineOf,
+  lockAsync,
+  lockSync,
+  remaining,
+  tryLock,
+  unlock,
+  waitAsync,
+  waitSync,
+  wake,
+} from '@multiproc/memory';
+import { type WaitOptions, parseWait } from './options.js';
 import { type BaseState, checkOffset, travel } from './shared.js';
 
 const GUARD = 0;
@@ -56,18 +67,6 @@ export interface BarrierOptions {
 
 interface BarrierState extends BaseState {
   timeout: number | null;
-}
-
-function lockGuardSync(i32: Int32Array, s: number): void {
-  if (!tryLock(i32, s)) lockSlowSync(i32, s, Number.POSITIVE_INFINITY);
-}
-
-async function lockGuardAsync(i32: Int32Array, s: number): Promise<void> {
-  if (!tryLock(i32, s)) await lockSlowAsync(i32, s, Number.POSITIVE_INFINITY, undefined);
-}
-
-function unlockGuard(i32: Int32Array, s: number): void {
-  if (Atomics.exchange(i32, s, UNLOCKED) === CONTENDED) wake(i32, s, 1);
 }
 
 type Arrival = { index: number; gen: number; last: boolean };
@@ -147,7 +146,7 @@ export class Barrier {
     const i32 = this._i32;
     const o = this._off;
     if (i32[o + BROKEN]) {
-      unlockGuard(i32, o + GUARD);
+      unlock(i32, o + GUARD);
       throw new BrokenBarrierError();
     }
     const gen = i32[o + GEN];
@@ -208,30 +207,30 @@ export class Barrier {
     if (signal?.aborted) throw signal.reason;
     const i32 = this._i32;
     const o = this._off;
-    lockGuardSync(i32, o + GUARD);
+    lockSync(i32, o + GUARD);
     const { index, gen, last } = this._arrive();
     if (last) {
       try {
         this.action?.();
       } catch (err) {
         this._breakLocked();
-        unlockGuard(i32, o + GUARD);
+        unlock(i32, o + GUARD);
         throw err;
       }
       this._endGeneration(0);
-      unlockGuard(i32, o + GUARD);
+      unlock(i32, o + GUARD);
       return index;
     }
-    unlockGuard(i32, o + GUARD);
+    unlock(i32, o + GUARD);
     const deadline = deadlineOf(ms);
     for (;;) {
       const seq = Atomics.load(i32, o + SEQ);
       if (this._check(gen)) return index;
       const left = remaining(deadline);
       if (left === 0) {
-        lockGuardSync(i32, o + GUARD);
+        lockSync(i32, o + GUARD);
         const passed = this._giveUp(gen);
-        unlockGuard(i32, o + GUARD);
+        unlock(i32, o + GUARD);
         if (passed && this._check(gen)) return index;
         throw new BrokenBarrierError(`Barrier.waitSync timed out after ${ms} ms; the barrier is now broken`);
       }
@@ -250,21 +249,21 @@ export class Barrier {
     if (signal?.aborted) throw signal.reason;
     const i32 = this._i32;
     const o = this._off;
-    if (!tryLock(i32, o + GUARD)) await lockGuardAsync(i32, o + GUARD); // arrive synchronously when possible
+    if (!tryLock(i32, o + GUARD)) await lockAsync(i32, o + GUARD); // arrive synchronously when possible
     const { index, gen, last } = this._arrive();
     if (last) {
       try {
         await this.action?.();
       } catch (err) {
         this._breakLocked();
-        unlockGuard(i32, o + GUARD);
+        unlock(i32, o + GUARD);
         throw err;
       }
       this._endGeneration(0);
-      unlockGuard(i32, o + GUARD);
+      unlock(i32, o + GUARD);
       return index;
     }
-    unlockGuard(i32, o + GUARD);
+    unlock(i32, o + GUARD);
     const deadline = deadlineOf(ms);
     for (;;) {
       const seq = Atomics.load(i32, o + SEQ);
@@ -279,9 +278,9 @@ export class Barrier {
           aborted = { reason };
         }
       }
-      await lockGuardAsync(i32, o + GUARD);
+      await lockAsync(i32, o + GUARD);
       const passed = this._giveUp(gen);
-      unlockGuard(i32, o + GUARD);
+      unlock(i32, o + GUARD);
       if (aborted) throw aborted.reason;
       if (passed && this._check(gen)) return index;
       throw new BrokenBarrierError(`Barrier.wait timed out after ${ms} ms; the barrier is now broken`);
@@ -292,9 +291,9 @@ export class Barrier {
   abort(): void {
     const i32 = this._i32;
     const o = this._off;
-    lockGuardSync(i32, o + GUARD);
+    lockSync(i32, o + GUARD);
     this._breakLocked();
-    unlockGuard(i32, o + GUARD);
+    unlock(i32, o + GUARD);
   }
 
   /**
@@ -304,10 +303,10 @@ export class Barrier {
   reset(): void {
     const i32 = this._i32;
     const o = this._off;
-    lockGuardSync(i32, o + GUARD);
+    lockSync(i32, o + GUARD);
     Atomics.store(i32, o + BROKEN, 0);
     this._endGeneration(1);
-    unlockGuard(i32, o + GUARD);
+    unlock(i32, o + GUARD);
   }
 
   toString(): string {

@@ -13,9 +13,18 @@
  * it (several waiters may see the same seq change), so check your predicate in a loop — or use
  * `waitFor`, which does.
  */
-import { type SharedBlock, allocateBlock, waitAsync, waitSync, wake } from '@multiproc/memory';
-import { type Lock, RLock } from './lock.js';
-import { type AcquireOptions, type WaitOptions, deadlineOf, parseWait, remaining } from './options.js';
+import {
+  type SharedBlock,
+  allocateBlock,
+  deadlineOf,
+  remaining,
+  waitAsync,
+  waitSync,
+  wake,
+} from '@multiproc/memory';
+import type { Lock } from './lock.js';
+import { type AcquireOptions, type WaitOptions, parseWait } from './options.js';
+import { RLock } from './rlock.js';
 import { type BaseState, checkOffset, travel } from './shared.js';
 
 interface ConditionState extends BaseState {

@@ -10,9 +10,17 @@
  * it started in — so a `set()` immediately followed by `clear()` still releases every worker
  * that was waiting (as threading.Event promises), and no `set()` is ever lost.
  */
-import { type SharedBlock, allocateBlock, waitAsync, waitSync, wake } from '@multiproc/memory';
-import { type WaitOptions, deadlineOf, parseWait, remaining } from './options.js';
-import { type BaseState, checkOffset, travel } from './shared.js';
+import {
+  type SharedBlock,
+  allocateBlock,
+  deadlineOf,
+  remaining,
+  waitAsync,
+  waitSync,
+  wake,
+} from '@multiproc/memory';
+import { type WaitOptions, parseWait } from './options.js';
+import { attachTo, checkOffset, travel } from './shared.js';
 
 /**
  * A flag shared by every worker it is sent to; workers wait until it is set.
@@ -114,8 +122,4 @@ export class Event {
   }
 }
 
-travel(Event, 'Event', (state: BaseState) => {
-  const obj = Object.create(Event.prototype) as Event;
-  obj._init(state.block, state.offset);
-  return obj;
-});
+travel(Event, 'Event', (state) => attachTo(Event, state));

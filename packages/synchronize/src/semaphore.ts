@@ -12,9 +12,17 @@
  * once: no lost wake-up). release(n): CAS value -> value + n (checked against the bound), then
  * wake up to n sleepers if any.
  */
-import { type SharedBlock, allocateBlock, waitAsync, waitSync, wake } from '@multiproc/memory';
-import { type AcquireOptions, deadlineOf, parseAcquire, remaining } from './options.js';
-import { type BaseState, checkOffset, travel } from './shared.js';
+import {
+  type SharedBlock,
+  allocateBlock,
+  deadlineOf,
+  remaining,
+  waitAsync,
+  waitSync,
+  wake,
+} from '@multiproc/memory';
+import { type AcquireOptions, parseAcquire } from './options.js';
+import { attachTo, checkOffset, travel } from './shared.js';
 
 const VALUE_MAX = 0x7fffffff;
 
@@ -172,11 +180,5 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-function attach<T extends Semaphore>(ctor: abstract new (...args: any[]) => T, state: BaseState): T {
-  const obj = Object.create(ctor.prototype) as T;
-  obj._init(state.block, state.offset);
-  return obj;
-}
-
-travel(Semaphore, 'Semaphore', (state) => attach(Semaphore, state));
-travel(BoundedSemaphore, 'BoundedSemaphore', (state) => attach(BoundedSemaphore, state));
+travel(Semaphore, 'Semaphore', (state) => attachTo(Semaphore, state));
+travel(BoundedSemaphore, 'BoundedSemaphore', (state) => attachTo(BoundedSemaphore, state));

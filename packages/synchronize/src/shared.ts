@@ -61,6 +61,16 @@ export function travel<T extends Located, S extends BaseState>(
   });
 }
 
+/** A fresh object of class `ctor` over existing memory: the usual `attach` of {@link travel}. */
+export function attachTo<T extends Located & { _init(block: SharedBlock, offset: number): void }>(
+  ctor: abstract new (...args: any[]) => T,
+  state: BaseState,
+): T {
+  const obj = Object.create(ctor.prototype) as T;
+  obj._init(state.block, state.offset);
+  return obj;
+}
+
 /** Word index of a byte offset check: primitives sit at 4-byte aligned word offsets. */
 export function checkOffset(block: SharedBlock, offset: number, words: number, what: string): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + words > block.i32.length) {
