@@ -14,7 +14,7 @@
  *   terminated.
  */
 import { waitAsync } from '@multiproc/memory';
-import { type StartMethod, startWorker } from '@multiproc/process';
+import { type StartMethod, prepareChild, startWorker } from '@multiproc/process';
 import type { ProcessError } from './errors.js';
 import type { Chunk, Job, JobHost } from './job.js';
 import type { FuncRef, PoolWorkerData } from './protocol.js';
@@ -191,6 +191,9 @@ export class Dispatcher implements JobHost {
       initargs: this.opts.initargs,
       maxTasks: this.opts.maxTasksPerChild,
       name,
+      // Python's pool workers are daemonic processes of the pool's owner: same authkey, and the
+      // reducer-module table so task arguments can hold any shared object.
+      who: prepareChild({ name, daemon: true }),
     };
     const handle = startWorker({ entry: workerEntry(), data, name }, this.opts.method);
     handle.unref();

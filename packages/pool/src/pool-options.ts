@@ -1,6 +1,6 @@
 /** The options of `new Pool(...)` and of its calls, and the checks of the pool's options. */
 import { availableParallelism } from 'node:os';
-import type { FunctionRef, StartMethod } from '@multiproc/process';
+import { type FunctionRef, type StartMethod, getStartMethod } from '@multiproc/process';
 import { dumps } from '@multiproc/serialization';
 import type { ResultCallbacks } from './async-result.js';
 import type { Progress } from './job.js';
@@ -18,7 +18,7 @@ export interface PoolOptions {
   initargs?: unknown[];
   /** Replace a worker after it ran this many chunks (Python's maxtasksperchild); default unlimited. */
   maxTasksPerChild?: number;
-  /** A context (`getContext('thread')`) or a start method name; default 'thread'. */
+  /** A context (`getContext('spawn')`) or a start method name; default: the default context's. */
   context?: StartMethod | { getStartMethod(): StartMethod | null | undefined };
   /**
    * Milliseconds an aborted task gets to notice (`isTaskAborted()`, `taskSignal()`) before
@@ -51,7 +51,8 @@ export type MapAsyncOptions<R> = MapOptions & ResultCallbacks<R[]>;
 export type ApplyAsyncOptions<R> = CallOptions & ResultCallbacks<R>;
 
 export function startMethodOf(context: PoolOptions['context']): StartMethod {
-  if (context === undefined) return 'thread';
+  // Without a context, the default one: 'thread' unless setStartMethod() chose otherwise.
+  if (context === undefined) return getStartMethod() ?? 'thread';
   if (typeof context === 'string') return context;
   return context.getStartMethod() ?? 'thread';
 }

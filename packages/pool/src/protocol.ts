@@ -17,6 +17,7 @@
  * runtime adapter instead (posted before the record is written; the reader takes such messages
  * in order, waiting for one if the record overtook it).
  */
+import type { ChildIdentity } from '@multiproc/process';
 
 export const K_DEFINE = 1;
 export const K_TASK = 2;
@@ -50,4 +51,6 @@ export interface PoolWorkerData {
   /** Chunks to run before exiting (0: no limit). */
   maxTasks: number;
   name: string;
+  /** The worker's identity (name, authkey, parent, reducer modules): see `prepareChild`. */
+  who: ChildIdentity;
 }

@@ -9,8 +9,8 @@
  * to the event loop every few milliseconds.
  */
 import { waitAsync } from '@multiproc/memory';
-import { connectToParent } from '@multiproc/process';
-import { dumps, loads } from '@multiproc/serialization';
+import { connectToParent, enterChild, loadFunction } from '@multiproc/process';
+import { dumps, loads, loadsAsync, mayHoldReducers } from '@multiproc/serialization';
 import {
   F_ERRORS,
   F_FAIL_FAST,
@@ -33,18 +33,6 @@ const YIELD_MS = 8;
 const decoder = new TextDecoder();
 
 type Fn = (...args: unknown[]) => unknown;
-
-async function importRef(ref: FuncRef): Promise<Fn> {
-  const mod = (await import(ref.moduleUrl)) as Record<string, unknown>;
-  const fn = mod[ref.exportName];
-  if (typeof fn !== 'function') {
-    throw new TypeError(
-      `pool worker: ${ref.moduleUrl} has no exported function "${ref.exportName}" (got ${typeof fn}); ` +
-        'export it from that module, or pass mp.ref(moduleUrl, exportName)',
-    );
-  }
-  return fn as Fn;
-}
 
 const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   x !== null &&
@@ -95,6 +83,7 @@ function encodeError(e: unknown): Uint8Array {
 export async function runPoolWorker(): Promise<void> {
   const parent = connectToParent();
   const data = parent.data as PoolWorkerData;
+  enterChild(data.who);
   const chan = new Channel(data.channel);
   const { ctrl, tasks, results } = chan;
   const bell = new Int32Array(data.doorbell);
@@ -152,8 +141,8 @@ export async function runPoolWorker(): Promise<void> {
 
   if (data.initializer) {
     try {
-      const init = await importRef(data.initializer);
-      const args = loads<unknown[]>(data.initargs);
+      const init = (await loadFunction(data.initializer)) as Fn;
+      const args = await loadsAsync<unknown[]>(data.initargs);
       const r = init(...args);
       if (isThenable(r)) await r;
     } catch (e) {
@@ -197,14 +186,14 @@ export async function runPoolWorker(): Promise<void> {
     let failed: number[] | null = null;
     let consumed = false;
     try {
-      items = loads<unknown[]>(bytes);
+      items = mayHoldReducers(bytes) ? await loadsAsync<unknown[]>(bytes) : loads<unknown[]>(bytes);
       tasks.consume();
       consumed = true;
       let fn = fns.get(b);
       if (fn === undefined) {
         const ref = defs.get(b);
         if (ref === undefined) throw new Error(`pool worker: function #${b} was never defined`);
-        fn = await importRef(ref);
+        fn = (await loadFunction(ref)) as Fn;
         fns.set(b, fn);
       }
       const star = (flags & F_STAR) !== 0;

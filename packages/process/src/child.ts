@@ -6,10 +6,8 @@
  * `dist/worker.js` imports the package entry and calls the hook installed here, so that the
  * bootstrap and the user's `import '@multiproc/process'` share one module instance.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { loads } from '@multiproc/serialization';
+import { loadsAsync } from '@multiproc/serialization';
 import { loadFunction } from './function-ref.js';
 import { enterChild } from './identity.js';
 import { connectToParent } from './launchers/index.js';
@@ -30,31 +28,6 @@ function report(name: string, err: unknown): void {
 /** Resolves once everything written to a stream so far has been handed to the parent. */
 function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
-}
-
-/**
- * Node 20 does not apply `--import tsx` in worker threads (the hooks of the main thread do
- * not reach them), so a worker of a program run with tsx registers tsx itself before it
- * imports any user module.
- */
-async function applyParentLoaders(): Promise<void> {
-  if (
-    !/(?:^|\s)(?:--import|--loader|--experimental-loader|--require|-r)[=\s]tsx(?:\/|\s|$)/.test(
-      process.execArgv.join(' '),
-    )
-  ) {
-    return;
-  }
-  const spec = 'tsx/esm/api';
-  let api: { register?: () => unknown } | undefined;
-  try {
-    api = await import(spec);
-  } catch {
-    // tsx is installed next to the program, not next to multiproc: resolve it from the cwd.
-    const path = createRequire(pathToFileURL(`${process.cwd()}/`).href).resolve(spec);
-    api = await import(pathToFileURL(path).href);
-  }
-  api?.register?.();
 }
 
 let finishing = false;
@@ -85,12 +58,12 @@ async function runProcessChild(): Promise<void> {
   });
   let code = 0;
   try {
-    await applyParentLoaders();
-    // Import first: loading the modules registers the reducers the arguments may need.
+    // Import first: loading the modules registers the reducers the arguments may need; the
+    // rest (e.g. a Queue passed to a target whose module only imports types) loadsAsync imports.
     const cls = boot.cls ? ((await loadFunction(boot.cls)) as unknown as typeof Process) : Process;
     const target = boot.target ? await loadFunction(boot.target) : undefined;
-    const args = loads<unknown[]>(boot.args);
-    const fields = loads<Record<string, unknown>>(boot.fields);
+    const args = await loadsAsync<unknown[]>(boot.args);
+    const fields = await loadsAsync<Record<string, unknown>>(boot.fields);
     if (typeof cls !== 'function' || !(cls.prototype instanceof Process || cls === Process)) {
       throw new TypeError(`${boot.cls?.exportName} is not a subclass of Process`);
     }

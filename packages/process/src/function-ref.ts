@@ -6,6 +6,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { registerReducer } from '@multiproc/serialization';
+import { ensureParentLoaders } from './loaders.js';
 
 type AnyFunction = (...args: any[]) => unknown;
 
@@ -69,6 +70,7 @@ export function isFunctionRef(value: unknown): value is FunctionRef {
  * looked up on its default export too.
  */
 export async function loadFunction(fref: { moduleUrl: string; exportName: string }): Promise<AnyFunction> {
+  await ensureParentLoaders();
   const mod = (await import(fref.moduleUrl)) as Record<string, unknown>;
   let value = mod[fref.exportName];
   const dflt = mod.default as Record<string, unknown> | undefined;
@@ -77,7 +79,8 @@ export async function loadFunction(fref: { moduleUrl: string; exportName: string
   }
   if (typeof value !== 'function') {
     throw new TypeError(
-      `${fref.moduleUrl} has no exported function named '${fref.exportName}' (found ${value === undefined ? 'nothing' : typeof value})`,
+      `${fref.moduleUrl} has no exported function named '${fref.exportName}' (found ${value === undefined ? 'nothing' : typeof value}): ` +
+        'export it from that module, or pass mp.ref(moduleUrl, exportName)',
     );
   }
   return value as AnyFunction;

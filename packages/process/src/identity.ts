@@ -6,6 +6,7 @@
  * Pool and Manager workers use the same pair, so `currentProcess()` works in them too.
  */
 import { workerIdent } from '@multiproc/memory';
+import { knownModules, learnModules } from '@multiproc/serialization';
 import { type LogConfig, applyLogConfig, getLogger, logConfig } from './logger.js';
 import type { StartMethod } from './launchers/types.js';
 import { type ParentInfo, threadState } from './state.js';
@@ -19,6 +20,8 @@ export interface ChildIdentity {
   parent: ParentInfo;
   startMethod: StartMethod | null;
   log: LogConfig;
+  /** Which module registers each reducer, so the child can import what its arguments need. */
+  modules: Record<string, string>;
 }
 
 /** @internal The next `[...parentIdentity, n]` of this worker's children. */
@@ -51,6 +54,7 @@ export function prepareChild(options: {
     parent: { name: st.self.name, ident: workerIdent(), pid: process.pid },
     startMethod: st.startMethod,
     log: logConfig(),
+    modules: knownModules(),
   };
 }
 
@@ -67,6 +71,7 @@ export function enterChild(who: ChildIdentity): void {
   st.startMethod = who.startMethod;
   st.current = undefined;
   applyLogConfig(who.log);
+  learnModules(who.modules);
 }
 
 // Log records carry the name of the process that logged them.

@@ -1,5 +1,6 @@
 import { defineHidden, rebuildError } from './errors.js';
 import { reducerNamed } from './reducers.js';
+import { registry } from './registry.js';
 import { cachedKey, KEY_MAX } from './keycache.js';
 import * as T from './tags.js';
 
@@ -25,6 +26,11 @@ export class Decoder {
   pos = 0;
   end = 0;
   readonly refs: unknown[] = [];
+  /**
+   * Scan mode (see modules.ts): when set, reducers are NOT rebuilt (no side effects); the names
+   * of reducers and error classes this thread does not know are collected here instead.
+   */
+  unknown: Set<string> | null = null;
 
   fail(what: string): never {
     throw new Malformed(`${what} at byte ${this.pos}`);
@@ -140,6 +146,7 @@ export class Decoder {
       case T.ERROR:
         return this.error();
       case T.REDUCED: {
+        if (this.unknown) return this.scanReduced();
         const reducer = reducerNamed(this.string());
         const id = this.refs.push(PENDING) - 1;
         const obj = reducer.rebuild(this.read());
@@ -278,8 +285,19 @@ export class Decoder {
     return v;
   }
 
+  private scanReduced(): unknown {
+    const name = this.string();
+    if (!registry.reducersByName.has(name)) this.unknown!.add(name);
+    const id = this.refs.push(PENDING) - 1;
+    this.read();
+    const placeholder = {};
+    this.refs[id] = placeholder;
+    return placeholder;
+  }
+
   private error(): Error {
     const key = this.string();
+    if (this.unknown && !registry.errorsByName.has(key)) this.unknown.add(key);
     const base = this.string();
     const name = this.string();
     const message = this.string();

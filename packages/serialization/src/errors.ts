@@ -1,3 +1,4 @@
+import { callerModuleUrl, recordModule } from './modules.js';
 import { registry } from './registry.js';
 
 type ErrorCtor = new (...args: any[]) => Error;
@@ -53,6 +54,7 @@ export function registerError(ctor: ErrorCtor, name: string = ctor.name): void {
     throw new TypeError('registerError: the class has no name; pass one: registerError(ctor, "MyError")');
   }
   if (registry.errorsByName.get(name) === ctor) return;
+  recordModule(name, callerModuleUrl());
   registry.errorsByName.set(name, ctor);
   registry.errorsByProto.set(ctor.prototype, name);
   registry.protoCache.clear();

@@ -1,3 +1,4 @@
+import { callerModuleUrl, recordModule } from './modules.js';
 import { type Reducer, registry } from './registry.js';
 
 export type { Reducer } from './registry.js';
@@ -39,6 +40,7 @@ export function registerReducer<T extends object>(
     throw new TypeError(`registerReducer(${name}): reduce and rebuild must be functions`);
   }
   const proto = ctor.prototype as object;
+  recordModule(name, callerModuleUrl());
   const existing = registry.reducersByName.get(name);
   if (existing !== undefined && registry.reducersByProto.get(proto) === existing) return;
   const entry = { name, reduce, rebuild } as Reducer;

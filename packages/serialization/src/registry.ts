@@ -38,9 +38,11 @@ export interface Registry {
   errorsByProto: Map<object, string>;
   /** prototype -> classification; cleared on every registration. */
   protoCache: Map<object, ProtoInfo>;
+  /** Reducer or error-class name -> URL of the module that registered it (see modules.ts). */
+  modules: Map<string, string>;
 }
 
-const KEY = Symbol.for('@multiproc/serialization/registry@1');
+const KEY = Symbol.for('@multiproc/serialization/registry@2');
 const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
 
 function createRegistry(): Registry {
@@ -50,6 +52,7 @@ function createRegistry(): Registry {
     errorsByName: new Map(),
     errorsByProto: new Map(),
     protoCache: new Map(),
+    modules: new Map(),
   };
   for (const ctor of [
     Error,
