@@ -1,0 +1,4 @@
+// The benchmark's task: workers serve it with --import ./bench/tasks.mjs.
+export function square(x) {
+  return x * x;
+}
