@@ -8,6 +8,11 @@ interface Group {
   base: Row | undefined;
 }
 
+/** multiproc's own rows (the first is the base of its group; the others are variants). */
+function isOurs(r: Row): boolean {
+  return r.impl.startsWith('multiproc');
+}
+
 function groups(rows: Row[]): Group[] {
   const byKey = new Map<string, Row[]>();
   for (const r of rows) {
@@ -17,7 +22,7 @@ function groups(rows: Row[]): Group[] {
   return [...byKey].map(([key, rs]) => ({
     key,
     rows: rs,
-    base: rs.find((r) => r.impl.startsWith('multiproc')),
+    base: rs.find(isOurs),
   }));
 }
 
@@ -36,7 +41,7 @@ export function markdown(rows: Row[]): string {
   const out = ['| workload — metric | implementation | value | multiproc advantage |', '|---|---|---|---|'];
   for (const g of groups(rows)) {
     for (const r of g.rows) {
-      const adv = g.base && r !== g.base ? `${advantage(g.base, r).toFixed(2)}x` : '';
+      const adv = g.base && !isOurs(r) ? `${advantage(g.base, r).toFixed(2)}x` : '';
       out.push(
         `| ${g.key} | ${r.impl} | ${fmt(r.value)} ${r.unit}${r.note ? ` (${r.note})` : ''} | ${adv} |`,
       );
@@ -50,7 +55,7 @@ export function svg(rows: Row[]): string {
   for (const g of groups(rows)) {
     if (!g.base) continue;
     for (const r of g.rows)
-      if (r !== g.base) bars.push({ label: `${g.key} vs ${r.impl}`, value: advantage(g.base, r) });
+      if (!isOurs(r)) bars.push({ label: `${g.key} vs ${r.impl}`, value: advantage(g.base, r) });
   }
   const width = 900;
   const rowH = 22;

@@ -5,11 +5,14 @@
  * and rebuild from it, through the serialization core's reducer for {@link SharedBlock}.
  */
 import { registerReducer } from '@multiproc/serialization';
+import { createOsBlockBuffer, mapFileBuffer, openOsBlockBuffer, unlinkOsBlock } from './os-memory.js';
+import { markOsExported, namedId, osTree, segmentOf } from './os-tree.js';
 import {
   createNamed,
   exportBlock,
   lookupBuffer,
   nextBlockId,
+  nextOsBlock,
   openNamed,
   releaseExported,
   unlinkNamed,
@@ -59,7 +62,10 @@ export function allocateBlock(byteLength: number): SharedBlock {
   if (!Number.isInteger(byteLength) || byteLength < 0) {
     throw new RangeError(`a shared block size must be a non-negative integer, got ${byteLength}`);
   }
-  const buffer = new SharedArrayBuffer(Math.max(8, Math.ceil(byteLength / 8) * 8));
+  const size = Math.max(8, Math.ceil(byteLength / 8) * 8);
+  const os = nextOsBlock(size);
+  if (os) return remember(new SharedBlock(os[0], os[1]));
+  const buffer = new SharedArrayBuffer(size);
   const id = nextBlockId();
   return remember(new SharedBlock(id, buffer));
 }
@@ -68,7 +74,38 @@ export function allocateBlock(byteLength: number): SharedBlock {
  * Allocates a block and registers it under a tree-wide `name` (Python's `SharedMemory(name,
  * create=True)`). Throws an Error with code `EEXIST` if the name is taken.
  */
+function nameError(e: unknown, name: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST')
+    return Object.assign(
+      new Error(
+        `shared memory '${name}' already exists: attach to it with create: false, or pick another name`,
+      ),
+      { code },
+    );
+  if (code === 'ENOENT')
+    return Object.assign(
+      new Error(
+        `no shared memory named '${name}' in this tree: create it first (create: true), or check the name`,
+      ),
+      { code },
+    );
+  return e;
+}
+
 export function createNamedBlock(name: string, byteLength: number): SharedBlock {
+  const os = osTree();
+  if (os) {
+    const id = namedId(name);
+    let sab: SharedArrayBuffer;
+    try {
+      sab = createOsBlockBuffer(segmentOf(id), Math.max(8, Math.ceil(byteLength / 8) * 8));
+    } catch (e) {
+      throw nameError(e, name);
+    }
+    markOsExported(id);
+    return remember(new SharedBlock(id, sab));
+  }
   const block = allocateBlock(byteLength);
   createNamed(name, block.id, block.buffer);
   return block;
@@ -76,6 +113,17 @@ export function createNamedBlock(name: string, byteLength: number): SharedBlock 
 
 /** The block registered under `name` by any worker of the tree; code `ENOENT` if none. */
 export function openNamedBlock(name: string): SharedBlock {
+  const os = osTree();
+  if (os) {
+    const id = namedId(name);
+    const cached = blocks.get(id)?.deref();
+    if (cached) return cached;
+    try {
+      return remember(new SharedBlock(id, openOsBlockBuffer(segmentOf(id))));
+    } catch (e) {
+      throw nameError(e, name);
+    }
+  }
   const { id, sab } = openNamed(name);
   const cached = blocks.get(id)?.deref();
   return cached ?? remember(new SharedBlock(id, sab));
@@ -83,6 +131,15 @@ export function openNamedBlock(name: string): SharedBlock {
 
 /** Removes `name` from the tree (holders keep their memory); code `ENOENT` if unknown. */
 export function unlinkNamedBlock(name: string): void {
+  const os = osTree();
+  if (os) {
+    try {
+      unlinkOsBlock(segmentOf(namedId(name)));
+    } catch (e) {
+      throw nameError(e, name);
+    }
+    return;
+  }
   unlinkNamed(name);
 }
 
@@ -100,6 +157,19 @@ export function lookupBlock(id: string): SharedBlock {
   const cached = blocks.get(id)?.deref();
   if (cached) return cached;
   return remember(new SharedBlock(id, lookupBuffer(id)));
+}
+
+/**
+ * Maps a file shared (MAP_SHARED) in this process as a block with id `file:<absolute path>`:
+ * every process (and thread) that maps the same file shares its bytes. `size` creates or
+ * extends the file; without it the whole file is mapped. Needs the native addon.
+ */
+export function mapFileBlock(path: string, size?: number): SharedBlock {
+  const sab = mapFileBuffer(path, size);
+  const id = `file:${path}`;
+  const cached = blocks.get(id)?.deref();
+  if (cached && cached.byteLength === sab.byteLength) return cached;
+  return remember(new SharedBlock(id, sab));
 }
 
 registerReducer(SharedBlock, {

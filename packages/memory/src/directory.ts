@@ -16,6 +16,16 @@
  */
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { applyExitList, newExitList, setOwnExitList } from './exit-hooks.js';
+import {
+  allocateOsBuffer,
+  enableOsTree,
+  joinOsTree,
+  joinOsTreeThread,
+  markOsExported,
+  openOsBuffer,
+  osTree,
+  unlinkOsId,
+} from './os-tree.js';
 
 const LOOKUP_TIMEOUT_MS = 30_000;
 
@@ -24,6 +34,18 @@ export interface MemoryBootstrap {
   port: MessagePort;
   tree: SharedArrayBuffer;
   exitList: SharedArrayBuffer;
+  /** Set when the parent is in OS memory mode: the child (a thread) joins that tree. */
+  osTree?: string;
+  /** With osTree: the fd of the tree's resource-tracker pipe in this process. */
+  trackerFd?: number;
+}
+
+/** What a parent hands to a spawned child process (plain JSON data: names, not buffers). */
+export interface SpawnMemoryBootstrap {
+  /** The OS-memory tree id (segments `/dev/shm/mp-<tree>-*`). */
+  osTree: string;
+  /** The segment holding the child's exit list. */
+  exitList: string;
 }
 
 /** Tree-wide counters: word 0 is the next worker ident. */
@@ -31,6 +53,8 @@ let treeI32: Int32Array | undefined;
 let selfIdent = 0;
 let port: MessagePort | undefined;
 let isChild = false;
+/** True in a process started by the 'spawn' launcher. */
+let spawned = false;
 let blockCounter = 0;
 const exported = new WeakSet<SharedArrayBuffer>();
 /** Root only: exports made before the directory thread existed. */
@@ -39,6 +63,11 @@ const flag = new Int32Array(new SharedArrayBuffer(4));
 let requestSeq = 0;
 
 function tree(): Int32Array {
+  const os = osTree();
+  if (os && treeI32 !== os.counter) {
+    if (!treeI32) selfIdent = 1; // a thread or module that never counted: the root
+    treeI32 = os.counter;
+  }
   if (!treeI32) {
     treeI32 = new Int32Array(new SharedArrayBuffer(16));
     treeI32[0] = 2;
@@ -51,6 +80,27 @@ function tree(): Int32Array {
 export function workerIdent(): number {
   tree();
   return selfIdent;
+}
+
+/**
+ * Switches this process to OS shared memory, so that shared objects made from now on reach
+ * 'spawn' children (called by @multiproc/process when the 'spawn' start method is chosen).
+ * Idempotent. Throws (code ERR_MULTIPROC_NO_OS_MEMORY, saying what is missing) if the native
+ * addon is not available. Objects made before the switch keep working between threads only.
+ */
+export function useOsMemory(): void {
+  if (osTree()) return;
+  const before = treeI32;
+  const next = before ? Atomics.load(before, 0) : 2;
+  if (!before) selfIdent = 1;
+  treeI32 = enableOsTree(next).counter;
+}
+
+/** @internal A fresh block of OS shared memory (OS memory mode only): [id, buffer]. */
+export function nextOsBlock(byteLength: number): [string, SharedArrayBuffer] | undefined {
+  const os = osTree();
+  if (!os) return undefined;
+  return allocateOsBuffer(os, workerIdent(), byteLength);
 }
 
 /** @internal A fresh tree-unique block id. */
@@ -85,6 +135,11 @@ function directoryPort(): MessagePort {
 /** @internal Makes a block findable by id from every worker of the tree. */
 export function exportBlock(id: string, buffer: SharedArrayBuffer): void {
   if (exported.has(buffer)) return;
+  if (id.startsWith('~') || id.startsWith('file:')) {
+    exported.add(buffer);
+    markOsExported(id);
+    return;
+  }
   exported.add(buffer);
   if (port) port.postMessage({ op: 'export', blocks: [[id, buffer]] });
   else early.set(id, buffer);
@@ -114,6 +169,11 @@ function request(msg: Record<string, unknown>, timeoutMs: number): any {
 
 /** @internal Forgets an exported block: later lookups of its id fail. */
 export function releaseExported(id: string, buffer: SharedArrayBuffer): void {
+  if (id.startsWith('~')) {
+    exported.delete(buffer);
+    unlinkOsId(id);
+    return;
+  }
   if (!exported.has(buffer)) return;
   exported.delete(buffer);
   if (port) port.postMessage({ op: 'release', id });
@@ -122,9 +182,17 @@ export function releaseExported(id: string, buffer: SharedArrayBuffer): void {
 
 /** @internal Finds a block exported by any worker of the tree; blocks the thread briefly. */
 export function lookupBuffer(id: string): SharedArrayBuffer {
+  if (id.startsWith('~') || id.startsWith('file:')) return openOsBuffer(id);
   if (!port) {
     const sab = early.get(id);
     if (sab) return sab;
+    if (spawned) {
+      throw new Error(
+        `shared block ${id} cannot reach this process: it is a SharedArrayBuffer made before the 'spawn' ` +
+          `start method was chosen (only threads share those); call setStartMethod('spawn') or getContext('spawn') ` +
+          'before creating the shared objects you send to spawn children',
+      );
+    }
     throw new Error(`shared block ${id} is unknown: no worker of this tree exported it`);
   }
   const reply = request({ op: 'lookup', id }, LOOKUP_TIMEOUT_MS);
@@ -185,7 +253,12 @@ export function childBootstrap(): ChildMemory {
   const exitList = newExitList();
   let done = false;
   return {
-    data: { port: port2, tree: tree().buffer as SharedArrayBuffer, exitList },
+    data: {
+      port: port2,
+      tree: tree().buffer as SharedArrayBuffer,
+      exitList,
+      ...(osTree() ? { osTree: osTree()!.tree, trackerFd: osTree()!.tracker } : {}),
+    },
     transferList: [port2],
     onExit() {
       if (done) return;
@@ -195,10 +268,56 @@ export function childBootstrap(): ChildMemory {
   };
 }
 
+/** What a parent keeps for each spawned child process. */
+export interface SpawnChildMemory {
+  /** Send to the child (JSON-safe) and pass to its {@link initChild}. */
+  data: SpawnMemoryBootstrap;
+  /** What the child must hold as fd 5: the tree's resource-tracker pipe (or undefined). */
+  tracker: number | undefined;
+  /** Call once when the child has exited, however it exited: applies its exit hooks. */
+  onExit(): void;
+}
+
+/**
+ * Called by a parent for each child process it spawns (OS memory mode: call
+ * {@link useOsMemory} first). The child's exit list lives in a segment the parent reads after
+ * the child is gone.
+ */
+export function spawnChildBootstrap(): SpawnChildMemory {
+  useOsMemory();
+  const os = osTree()!;
+  const [name, exitList] = allocateOsBuffer(os, workerIdent(), newExitList().byteLength);
+  markOsExported(name);
+  let done = false;
+  return {
+    data: { osTree: os.tree, exitList: name },
+    tracker: os.tracker,
+    onExit() {
+      if (done) return;
+      done = true;
+      try {
+        applyExitList(exitList);
+      } finally {
+        unlinkOsId(name);
+      }
+    },
+  };
+}
+
 /** Called first thing in a child worker with what its parent's {@link childBootstrap} gave. */
-export function initChild(data: MemoryBootstrap): void {
+export function initChild(data: MemoryBootstrap | SpawnMemoryBootstrap): void {
   if (isChild) return;
   isChild = true;
+  if (typeof data.exitList === 'string') {
+    const boot = data as SpawnMemoryBootstrap;
+    spawned = true;
+    treeI32 = joinOsTree({ tree: boot.osTree }).counter;
+    selfIdent = Atomics.add(treeI32, 0, 1);
+    setOwnExitList(openOsBuffer(boot.exitList));
+    return;
+  }
+  data = data as MemoryBootstrap;
+  if (data.osTree) joinOsTreeThread(data.osTree, data.tree, data.trackerFd);
   port = data.port;
   port.unref();
   treeI32 = new Int32Array(data.tree);

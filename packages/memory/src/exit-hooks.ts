@@ -13,7 +13,8 @@
  *   entry + 2  delta to add
  *   entry + 3  byte length of the block id
  *   entry + 4..7  the block id, ASCII (at most 16 bytes)
- * Only the owning worker writes; the parent reads once the worker has exited.
+ * Only the owning worker writes; the parent reads once the worker has exited. A spawned child's
+ * list is an OS shared-memory segment (see directory.ts, spawnChildBootstrap).
  */
 import { lookupBlock, type SharedBlock } from './block.js';
 import { wake } from './wait.js';

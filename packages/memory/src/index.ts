@@ -3,6 +3,7 @@ export {
   allocateBlock,
   createNamedBlock,
   lookupBlock,
+  mapFileBlock,
   openNamedBlock,
   releaseBlock,
   unlinkNamedBlock,
@@ -10,11 +11,24 @@ export {
 export {
   childBootstrap,
   initChild,
+  spawnChildBootstrap,
+  useOsMemory,
+  type SpawnChildMemory,
+  type SpawnMemoryBootstrap,
   workerIdent,
   type ChildMemory,
   type MemoryBootstrap,
 } from './directory.js';
 export { atExit } from './exit-hooks.js';
+export {
+  TRACKER_FD,
+  idOfSegment,
+  isOsBlockId,
+  osMemoryMode,
+  osTreeId,
+  sweepTree,
+  type OsTreeBootstrap,
+} from './os-tree.js';
 export { setWaitBackend, waitAsync, waitSync, wake, type WaitBackend, type WaitResult } from './wait.js';
 // The futex mutex (mutex.ts) and the timeout / signal / deadline conventions of blocking calls.
 export {

@@ -28,6 +28,7 @@ export {
   logToStderr,
   parentProcess,
   ref,
+  setExecutable,
   setStartMethod,
   FunctionRef,
   LogLevel,

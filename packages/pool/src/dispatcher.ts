@@ -13,7 +13,7 @@
  *   the others back to the queue (worker-exit.ts); a replacement starts unless the pool is
  *   terminated.
  */
-import { waitAsync } from '@multiproc/memory';
+import { allocateBlock, waitAsync } from '@multiproc/memory';
 import { type StartMethod, prepareChild, startWorker } from '@multiproc/process';
 import type { ProcessError } from './errors.js';
 import type { Chunk, Job, JobHost } from './job.js';
@@ -53,7 +53,8 @@ export class Dispatcher implements JobHost {
   readonly #live = new Set<Job>();
   readonly #retry: Chunk[] = [];
   readonly #refs: FuncRef[] = [];
-  readonly #bell = new Int32Array(new SharedArrayBuffer(8));
+  // allocateBlock: OS shared memory under 'spawn', so that the doorbell reaches child processes.
+  readonly #bell = new Int32Array(allocateBlock(8).buffer);
   #chunkIds = 0;
   #workers = 0;
   #collecting = false;

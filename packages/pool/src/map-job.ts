@@ -57,7 +57,10 @@ export class ApplyJob extends Job {
 }
 
 export class MapJob extends Job {
-  readonly #values: unknown[] = [];
+  /** Result arrays of the chunks so far, in input order; a chunk done early waits in #early. */
+  readonly #parts: unknown[][] = [];
+  #inOrder = 0;
+  readonly #early = new Map<number, unknown[]>();
   #done = 0;
 
   constructor(
@@ -106,7 +109,7 @@ export class MapJob extends Job {
     if (!this.source.exhausted || this.outstanding.size > 0) return false;
     // A sync source only learns it is done on the take() after its last item.
     this.finished = true;
-    this.result._settle(true, this.#values);
+    this.result._settle(true, flatten(this.#parts));
     this.host.finishJob(this, false);
     return true;
   }
@@ -118,8 +121,7 @@ export class MapJob extends Job {
       this.host.finishJob(this, false);
       return;
     }
-    const out = this.#values;
-    for (let i = 0; i < values.length; i++) out[chunk.start + i] = values[i];
+    this.#append(chunk.start, values);
     this.#done += values.length;
     if (this.onProgress) {
       try {
@@ -136,11 +138,43 @@ export class MapJob extends Job {
     if (this.source.exhausted) this.#checkEnd();
   }
 
+  /** Keeps each chunk's results in input order; flattened once, when the map settles. */
+  #append(start: number, values: unknown[]): void {
+    if (start !== this.#inOrder) {
+      this.#early.set(start, values);
+      return;
+    }
+    let next: unknown[] | undefined = values;
+    while (next !== undefined) {
+      this.#parts.push(next);
+      this.#inOrder += next.length;
+      next = this.#early.get(this.#inOrder);
+      if (next !== undefined) this.#early.delete(this.#inOrder);
+    }
+  }
+
   fail(reason: unknown): void {
     if (this.finished) return;
     this.finished = true;
+    this.#early.clear();
     this.source.close();
     this.result._settle(false, reason);
     this.host.finishJob(this, true);
   }
+}
+
+/**
+ * One array of the parts, by `concat` (a native copy). Writing results into one array as
+ * chunks arrive costs more than the whole round trip: out of order it turns the array into a
+ * slow dictionary (20 ms per 100,000 items), and even in order `push` is 5x slower than
+ * `concat`. Batched so that chunksize 1 does not pass 100,000 arguments.
+ */
+function flatten(parts: unknown[][]): unknown[] {
+  if (parts.length === 1) return parts[0];
+  const BATCH = 4096;
+  if (parts.length <= BATCH) return ([] as unknown[]).concat(...parts);
+  const batches: unknown[][] = [];
+  for (let i = 0; i < parts.length; i += BATCH)
+    batches.push(([] as unknown[]).concat(...parts.slice(i, i + BATCH)));
+  return ([] as unknown[]).concat(...batches);
 }

@@ -95,6 +95,17 @@ describe('map / starmap', () => {
     expect(await pool.map(square, range(10), { chunksize: 100 })).toEqual(range(10).map((x) => x * x));
     expect(await pool.map(identity, range(1001), { chunksize: 1 })).toEqual(range(1001));
   });
+  it('assembles results of many chunks and of any kind in input order', async () => {
+    const pool = makePool(2);
+    // More chunks than one concat batch (4096), completing out of order across workers.
+    expect(await pool.map(identity, range(10_000), { chunksize: 2 })).toEqual(range(10_000));
+    const mixed = [...range(40), 0.5, -0, 'x', { a: 1 }, null, 2 ** 40];
+    const back = await pool.map(identity, mixed, { chunksize: 7 });
+    expect(back).toEqual(mixed);
+    expect(Object.is(back[41], -0)).toBe(true);
+    // biome-ignore lint/suspicious/noSparseArray: a hole reads as undefined, as by iteration
+    expect(await pool.map(identity, [1, , 3], { chunksize: 1 })).toEqual([1, undefined, 3]);
+  });
   it('uses Python default chunksize', () => {
     expect(defaultChunksize(0, 4)).toBe(0);
     expect(defaultChunksize(1, 4)).toBe(1);

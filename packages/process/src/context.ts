@@ -15,6 +15,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import './child.js'; // installs the worker bootstrap hook that dist/worker.js calls
+import { osMemoryAvailable, useOsMemory } from '@multiproc/memory';
 import { ref } from './function-ref.js';
 import { checkStartMethod, getAllStartMethods, isMultiprocWorker } from './launchers/index.js';
 import type { StartMethod } from './launchers/types.js';
@@ -92,6 +93,7 @@ export class BaseContext {
     }
     checkStartMethod(method);
     st.startMethod = method;
+    if (method === 'spawn') prepareSpawn();
   }
 
   /** The context of `method`, or (no argument) the one of the current start method. */
@@ -150,6 +152,17 @@ export class BaseContext {
 const contexts = new Map<StartMethod, BaseContext>();
 
 /**
+ * Once 'spawn' children may exist, shared objects must live in OS shared memory: choosing the
+ * 'spawn' start method (setStartMethod, or a spawn context) switches this process's memory layer
+ * to it, for every object made afterwards (Python: `mp.Value` follows the default context; here
+ * the memory follows the tree). Without the native addon nothing changes here: starting a
+ * spawn worker then fails with what is missing, and 'thread' keeps working.
+ */
+function prepareSpawn(): void {
+  if (osMemoryAvailable()) useOsMemory();
+}
+
+/**
  * The context of a start method (Python's `get_context`): the whole API bound to it.
  * Without an argument, the context of the current default start method.
  *
@@ -161,6 +174,7 @@ export function getContext(method?: StartMethod | null): BaseContext {
   const m = method ?? defaultStartMethod();
   checkStartMethod(m);
   let ctx = contexts.get(m);
+  if (m === 'spawn') prepareSpawn();
   if (!ctx) {
     ctx = new BaseContext(m);
     contexts.set(m, ctx);

@@ -33,6 +33,8 @@ export { type WaitOptions, normalizeWait, waitFor } from './wait.js';
 export {
   connectToParent,
   getAllStartMethods,
+  getExecutable,
+  setExecutable,
   getLauncher,
   isMultiprocWorker,
   registerLauncher,

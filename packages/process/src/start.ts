@@ -81,7 +81,7 @@ export async function launchProcess(p: Process, s: ProcessState): Promise<void> 
     }
     const who = prepareChild({ name: s.name, daemon: s.daemon, identity: s.identity, authkey: s.authkey });
     const boot: ProcessBoot = { who, cls: plain(cls), target: plain(target), args, fields };
-    const handle = launcher.start({ entry: WORKER_ENTRY, data: boot, name: s.name });
+    const handle = launcher.start({ entry: WORKER_ENTRY, data: boot, name: s.name, daemon: s.daemon });
     s.handle = handle;
     s.status = 'started';
     s.pid = handle.pid;

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import * as mp from '@multiproc/process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forever, ok } from './fixtures/targets.mjs';
+import { fixtures } from './helpers.js';
 
 describe('start methods', () => {
   afterEach(() => mp.setStartMethod(null, { force: true }));
@@ -28,11 +30,21 @@ describe('start methods', () => {
     expect(() => mp.getContext('fork' as never)).toThrow(RangeError);
   });
 
-  it("'spawn' is known but not available yet: start() rejects and says so", async () => {
-    const ctx = mp.getContext('spawn');
-    const p = new ctx.Process({ target: ok });
-    await expect(p.start()).rejects.toThrow(/'spawn' start method is not available yet/);
-    expect(p.isAlive()).toBe(false);
+  it("without the native addon, 'spawn' start() rejects saying what is missing; 'thread' still works", async () => {
+    const r = await new Promise<string>((resolve) => {
+      execFile(
+        process.execPath,
+        ['no-addon.mjs'],
+        {
+          cwd: fixtures,
+          timeout: 30_000,
+          env: { ...process.env, MULTIPROC_SHM_ADDON: '/nonexistent/multiproc_shm.node' },
+        },
+        (_err, stdout) => resolve(stdout),
+      );
+    });
+    expect(r).toMatch(/rejected: the 'spawn' start method is not available: .*could not be loaded/);
+    expect(r).toContain('thread exitcode 0');
   });
 });
 

@@ -4,6 +4,7 @@
  * Big binary payloads are only recorded (offset + view) and copied at the end, straight into
  * the result (`dumps`) or not at all (`dumpsChunks`).
  */
+import { PACKED_WIDTH, writePacked } from './packed.js';
 import * as T from './tags.js';
 
 // Buffer's string codecs work on any Uint8Array and skip TextEncoder's per-call overhead.
@@ -17,6 +18,8 @@ const MAX_KEPT_SIZE = 1 << 20; // a scratch buffer grown past this is dropped af
 
 export class ByteWriter {
   buf = new Uint8Array(INITIAL_SIZE);
+  /** A DataView on `buf` (replaced with it) for the multi-byte stores of PACKED runs. */
+  dv = new DataView(this.buf.buffer);
   pos = 0;
   /** Big payloads: where each belongs in the scratch buffer, and the payload itself. */
   readonly bigAt: number[] = [];
@@ -28,6 +31,7 @@ export class ByteWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+    this.dv = new DataView(next.buffer);
   }
 
   protected ensure(n: number): void {
@@ -114,6 +118,18 @@ export class ByteWriter {
     }
   }
 
+  /** PACKED run of `a` as `kind` (packed.ts); false (nothing written) if an item changed. */
+  protected packed(a: unknown[], kind: number): boolean {
+    const start = this.pos;
+    this.ensure(7 + a.length * PACKED_WIDTH[kind]);
+    this.buf[this.pos++] = T.PACKED;
+    this.buf[this.pos++] = kind;
+    this.varint(a.length);
+    const end = writePacked(this.dv, this.buf, this.pos, a, kind);
+    this.pos = end < 0 ? start : end;
+    return end >= 0;
+  }
+
   protected tag(tag: number): void {
     this.ensure(1);
     this.buf[this.pos++] = tag;
@@ -126,6 +142,9 @@ export class ByteWriter {
       this.bigs.length = 0;
       this.bigAt.length = 0;
     }
-    if (this.buf.length > MAX_KEPT_SIZE) this.buf = new Uint8Array(INITIAL_SIZE);
+    if (this.buf.length > MAX_KEPT_SIZE) {
+      this.buf = new Uint8Array(INITIAL_SIZE);
+      this.dv = new DataView(this.buf.buffer);
+    }
   }
 }

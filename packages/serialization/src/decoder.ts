@@ -1,7 +1,9 @@
 import { defineHidden, rebuildError } from './errors.js';
 import { reducerNamed } from './reducers.js';
 import { registry } from './registry.js';
+import { readArrayBuffer, readView } from './copy.js';
 import { cachedKey, KEY_MAX } from './keycache.js';
+import { PACKED_WIDTH, readPacked } from './packed.js';
 import * as T from './tags.js';
 
 type Slice = (this: Uint8Array, start: number, end: number) => string;
@@ -36,14 +38,16 @@ export class Decoder {
     throw new Malformed(`${what} at byte ${this.pos}`);
   }
 
-  private need(n: number): number {
+  /** @internal Reserves `n` bytes; returns where they start. */
+  need(n: number): number {
     const p = this.pos;
     if (n > this.end - p) this.fail(`truncated: ${n} more bytes needed, ${this.end - p} left`);
     this.pos = p + n;
     return p;
   }
 
-  private varint(): number {
+  /** @internal */
+  varint(): number {
     const bytes = this.bytes;
     let n = 0;
     let scale = 1;
@@ -109,6 +113,14 @@ export class Decoder {
         return this.stringBody(tag);
       case T.ARRAY:
         return this.array();
+      case T.PACKED: {
+        const kind = bytes[this.need(1)];
+        if (kind >= PACKED_WIDTH.length) this.fail(`unknown packed kind ${kind}`);
+        const n = this.count(PACKED_WIDTH[kind]);
+        const a = readPacked(bytes, this.need(n * PACKED_WIDTH[kind]), n, kind);
+        this.refs.push(a);
+        return a;
+      }
       case T.OBJECT: {
         const o: Record<string, unknown> = {};
         this.refs.push(o);
@@ -137,12 +149,12 @@ export class Decoder {
       case T.REGEXP:
         return this.regexp();
       case T.ARRAY_BUFFER: {
-        const ab = this.copyOut();
+        const ab = readArrayBuffer(this);
         this.refs.push(ab);
         return ab;
       }
       case T.VIEW:
-        return this.view();
+        return readView(this);
       case T.ERROR:
         return this.error();
       case T.REDUCED: {
@@ -257,32 +269,6 @@ export class Decoder {
     }
     this.refs.push(re);
     return re;
-  }
-
-  /** varint length + bytes, copied into a fresh (non-shared) ArrayBuffer. */
-  private copyOut(): ArrayBuffer {
-    const n = this.varint();
-    const p = this.need(n);
-    const ab = new ArrayBuffer(n);
-    new Uint8Array(ab).set(this.bytes.subarray(p, p + n));
-    return ab;
-  }
-
-  private view(): ArrayBufferView {
-    const kind = this.bytes[this.need(1)];
-    if (kind >= T.VIEW_CTORS.length) this.fail(`unknown view kind ${kind}`);
-    const ab = this.copyOut();
-    let v: ArrayBufferView;
-    if (kind === T.VIEW_BUFFER) v = Buffer.from(ab);
-    else if (kind === T.VIEW_DATAVIEW) v = new DataView(ab);
-    else {
-      const ctor = T.VIEW_CTORS[kind] as Float64ArrayConstructor;
-      if (ab.byteLength % ctor.BYTES_PER_ELEMENT !== 0)
-        this.fail(`byte length not a multiple of ${ctor.name} elements`);
-      v = new ctor(ab);
-    }
-    this.refs.push(v);
-    return v;
   }
 
   private scanReduced(): unknown {

@@ -14,6 +14,7 @@ import {
 } from './classify.js';
 import type { ProtoInfo } from './registry.js';
 import { ByteWriter } from './byte-writer.js';
+import { PACK_MIN, packKind } from './packed.js';
 import * as T from './tags.js';
 import { addSegment, keySegment, mapValueSegment, Unsendable } from './unsendable.js';
 
@@ -171,6 +172,10 @@ export class Encoder extends ByteWriter {
 
   private array(a: unknown[]): void {
     const n = a.length;
+    if (n >= PACK_MIN) {
+      const kind = packKind(a);
+      if (kind >= 0 && this.packed(a, kind)) return;
+    }
     this.buf[this.pos++] = T.ARRAY;
     this.varint(n);
     let i = 0;

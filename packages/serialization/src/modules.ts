@@ -12,16 +12,28 @@
 import { Decoder, Malformed } from './decoder.js';
 import { loads } from './loads.js';
 import { registry } from './registry.js';
-import { REDUCED } from './tags.js';
+import { holdsReduced } from './scan.js';
 
-const FRAME = /\(?((?:file:\/\/|\/)[^\s()]+?)(?::\d+)+\)?$/;
-
-/** @internal The URL of the module that called the function calling this one. */
+/**
+ * @internal The URL of the module that called the function calling this one. Read from V8's
+ * raw call sites, not from `stack` text: with source maps on (tsx, --enable-source-maps) the
+ * text names the original `src/*.ts` files, which a worker cannot import in place of `dist/`.
+ */
 export function callerModuleUrl(): string | undefined {
-  const frames = (new Error().stack ?? '').split('\n').slice(1);
-  const own = FRAME.exec(frames[0]?.trim() ?? '')?.[1];
-  for (const frame of frames.slice(1)) {
-    const file = FRAME.exec(frame.trim())?.[1];
+  const saved = Error.prepareStackTrace;
+  const savedLimit = Error.stackTraceLimit;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.stackTraceLimit = 12;
+    Error.prepareStackTrace = (_err, callSites) => callSites;
+    sites = (new Error().stack as unknown as NodeJS.CallSite[]) ?? [];
+  } finally {
+    Error.prepareStackTrace = saved;
+    Error.stackTraceLimit = savedLimit;
+  }
+  const own = sites[0]?.getFileName();
+  for (const site of sites.slice(1)) {
+    const file = site.getFileName();
     if (!file || file === own || file.startsWith('node:')) continue;
     return file.startsWith('file://') ? file : `file://${file}`;
   }
@@ -60,9 +72,13 @@ export function unknownNames(bytes: Uint8Array): Set<string> {
   return dec.unknown;
 }
 
-/** Cheap pre-check: false means `bytes` holds no shared object, so `loads` needs no import. */
+/**
+ * Cheap pre-check: false means `bytes` holds no shared object, so `loads` needs no import.
+ * A byte search first, then a walk that builds nothing (scan.ts), so a 0x16 byte inside a
+ * number or a string does not count.
+ */
 export function mayHoldReducers(bytes: Uint8Array): boolean {
-  return bytes.includes(REDUCED);
+  return holdsReduced(bytes);
 }
 
 /**

@@ -36,6 +36,10 @@
  *   0x16  ref   REDUCED       string reducer name, value state
  *   0x17        REF           varint id              an object already seen in this message
  *   0x18  ref   BOXED         value (a primitive: new Number(1), new String('a') ...)
+ *   0x19  ref   PACKED        u8 kind, varint len, len numbers of the kind, little-endian:
+ *                             kind 0 i8, 1 i16, 2 i32, 3 f64 (see packed.ts). A plain array
+ *                             (>= 16 items, no holes) whose items are all numbers; decodes
+ *                             to the same array as ARRAY would.
  * ```
  *
  * References: every tag marked `ref` gets the next id (0, 1, 2 ...) at the moment its tag is
@@ -72,6 +76,7 @@ export const ERROR = 0x15;
 export const REDUCED = 0x16;
 export const REF = 0x17;
 export const BOXED = 0x18;
+export const PACKED = 0x19;
 export const FIXINT = 0x80;
 
 /** Binary payloads at least this big become their own chunk in `dumpsChunks` (no copy). */

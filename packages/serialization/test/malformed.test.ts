@@ -11,6 +11,7 @@ const sample = {
   big: new Uint8Array(5000),
   e: Object.assign(new RangeError('bad', { cause: 1 }), { code: 'E' }),
   agg: new AggregateError([new Error('a')]),
+  packed: [Array.from({ length: 20 }, (_, i) => i * 1000), Array.from({ length: 20 }, (_, i) => i / 7)],
 };
 
 describe('malformed input to loads', () => {

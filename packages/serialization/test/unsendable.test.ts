@@ -37,6 +37,15 @@ describe('unsendable values', () => {
     ['WeakSet', () => dumps({ w: new WeakSet() }), 'value.w', /a WeakSet/],
     ['WeakRef', () => dumps({ w: new WeakRef({}) }), 'value.w', /a WeakRef/],
     ['Promise', () => dumps({ p: Promise.resolve(1) }), 'value.p', /a Promise.*await it/],
+    ['Blob', () => dumps({ b: new Blob(['x']) }), 'value.b', /a Blob.*arrayBuffer/],
+    ['ReadableStream', () => dumps([new ReadableStream()]), 'value[0]', /a ReadableStream/],
+    ['WritableStream', () => dumps({ w: new WritableStream() }), 'value.w', /a WritableStream/],
+    [
+      'ReadableStream subclass',
+      () => dumps({ s: new (class Mine extends ReadableStream {})() }),
+      'value.s',
+      /a ReadableStream/,
+    ],
     ['Map key', () => dumps(new Map([[() => 1, 1]])), 'value.<Map key #0>', /a function/],
     [
       'Map value',
@@ -121,5 +130,19 @@ describe('unsendable values', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 200_000; i++) deep = [deep];
     expect(errorOf(() => dumps(deep)).message).toMatch(/nested too deeply/);
+  });
+});
+
+describe('web classes Node loads lazily', () => {
+  it('a class instance merely tagged like one is sent as a plain object', () => {
+    const obj = Object.assign(Object.create({ [Symbol.toStringTag]: 'Blob' }), { b: 2 });
+    expect(loads(dumps(obj))).toEqual({ b: 2 });
+    class Tagged {
+      get [Symbol.toStringTag]() {
+        throw new Error('never read');
+      }
+      a = 1;
+    }
+    expect(loads(dumps(new Tagged()))).toEqual({ a: 1 });
   });
 });

@@ -11,8 +11,10 @@
  * - `flush()` writes the bytes back to the file (`close()` flushes too, as the kernel writes back
  *   a shared mapping); writes made to the file by other programs after the first mapping are not
  *   seen by the tree.
- * Mapping a file across OS processes comes with the 'spawn' start method (a real `mmap` through
- * the native shared-memory layer); this module is its thread-only counterpart.
+ * Once the process is in OS memory mode (the 'spawn' start method was chosen), a mapping is a
+ * real `mmap` of the file (MAP_SHARED, through the native shared-memory layer): every process and
+ * thread that maps the file shares the page cache, `flush()` is `msync`, and the block travels as
+ * `file:<realpath>` and is mapped again on arrival. Such a block has no trailer.
  *
  * Block layout (shared with shared-memory.ts): the data at byte 0 (`size` bytes, padded to 8),
  * then a 16-byte trailer: float64 `size`, int32 state (0 loading, 1 ready, 2 failed), int32 unused.
@@ -22,7 +24,9 @@ import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, rea
 import { fsyncSync, writeSync } from 'node:fs';
 import {
   createNamedBlock,
+  mapFileBlock,
   openNamedBlock,
+  osMemoryMode,
   type SharedBlock,
   unlinkNamedBlock,
   waitSync,
@@ -96,6 +100,15 @@ export function mapFile(path: string, size: number | undefined): Mapping {
   const fd = openFile(path, size !== undefined);
   try {
     const real = realpathSync(path);
+    if (osMemoryMode()) {
+      const capacity = Math.max(fstatSync(fd).size, size ?? 0);
+      if (capacity === 0) {
+        throw new RangeError(
+          `SharedMemory({ path: '${path}' }): cannot map an empty file; pass size to extend it`,
+        );
+      }
+      return { block: mapFileBlock(real, capacity), name: `file:${real}`, path: real, capacity };
+    }
     const name = `file:${real}`;
     for (;;) {
       try {

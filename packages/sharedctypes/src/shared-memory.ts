@@ -13,7 +13,14 @@
  * and arrives as an open handle on the same memory, even after `unlink()`.
  */
 import { randomBytes } from 'node:crypto';
-import { createNamedBlock, openNamedBlock, type SharedBlock, unlinkNamedBlock } from '@multiproc/memory';
+import {
+  createNamedBlock,
+  flushMapped,
+  isOsBlockId,
+  openNamedBlock,
+  type SharedBlock,
+  unlinkNamedBlock,
+} from '@multiproc/memory';
 import { registerReducer } from '@multiproc/serialization';
 import { received, remember } from './blocks.js';
 import { describeValue } from './convert.js';
@@ -181,7 +188,9 @@ export class SharedMemory implements Disposable {
       offset + size > this.size
     )
       throw new RangeError(`flush: range ${offset}+${size} is outside the ${this.size}-byte mapping`);
-    flushFile(this.path, buf.subarray(offset, offset + size), offset);
+    if (isOsBlockId(this.#block.id))
+      flushMapped(this.#block.buffer); // a real mmap: msync
+    else flushFile(this.path, buf.subarray(offset, offset + size), offset);
   }
 
   /**
@@ -201,9 +210,11 @@ export class SharedMemory implements Disposable {
    * Removes the name from the tree (Python's `unlink()`): later attaches by name fail with
    * ENOENT; every handle keeps its memory. Throws (code ENOENT) if the name is already gone.
    * For a mapped file it removes the tree's mapping (the next `{ path }` mapping reloads the
-   * file); the file itself is not deleted.
+   * file); the file itself is not deleted. Under OS memory ('spawn') a mapped file is a real mmap
+   * and this does nothing.
    */
   unlink(): void {
+    if (this.path !== undefined && isOsBlockId(this.#block.id)) return; // a real mmap: nothing tree-wide
     unlinkNamedBlock(this.name);
   }
 

@@ -1,15 +1,18 @@
 /**
  * The launcher registry: which runtime adapter serves which start method.
  *
- * 'thread' is built in. 'spawn' is a known start method whose launcher is registered by a
- * later release (or by a package) through {@link registerLauncher}; until then starting a
- * worker with it fails with a clear error. Adding it changes no public API.
+ * 'thread' (worker_threads) and 'spawn' (child_process) are built in; {@link registerLauncher}
+ * replaces one (tests, other runtimes).
  */
+import { spawnLauncher } from './spawn.js';
 import { threadLauncher } from './thread.js';
 import type { LaunchSpec, Launcher, ParentChannel, StartMethod, WorkerHandle } from './types.js';
 
 const ALL_METHODS: readonly StartMethod[] = ['thread', 'spawn'];
-const launchers = new Map<StartMethod, Launcher>([['thread', threadLauncher]]);
+const launchers = new Map<StartMethod, Launcher>([
+  ['thread', threadLauncher],
+  ['spawn', spawnLauncher],
+]);
 
 /** Every start method multiproc knows, available or not (Python's `get_all_start_methods`). */
 export function getAllStartMethods(): StartMethod[] {
@@ -82,4 +85,5 @@ export function connectToParent(): ParentChannel {
   return launcher.connect();
 }
 
+export { getExecutable, setExecutable } from './spawn.js';
 export type { LaunchSpec, Launcher, ParentChannel, StartMethod, WorkerHandle } from './types.js';

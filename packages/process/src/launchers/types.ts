@@ -2,11 +2,11 @@
  * The runtime adapter interface (layer 3): how a worker is started, watched and stopped.
  *
  * Process and Pool use only this interface; one file per runtime implements it
- * (`thread.ts` on worker_threads; a `child_process` launcher adds the 'spawn' start method).
+ * (`thread.ts` on worker_threads, `spawn.ts` on child_process).
  */
 import type { TransferListItem } from 'node:worker_threads';
 
-/** The start methods multiproc knows. `'spawn'` gets its launcher in a later release. */
+/** The start methods multiproc knows: worker threads, or child processes. */
 export type StartMethod = 'thread' | 'spawn';
 
 /** What a launcher needs to start one worker. */
@@ -20,6 +20,12 @@ export interface LaunchSpec {
   data: unknown;
   /** A name for debugging tools (thread name / process title). */
   name?: string;
+  /**
+   * Whether the worker must not outlive its parent. A 'spawn' child is then killed when its
+   * parent dies, even by SIGKILL; a non-daemonic one outlives it (Python semantics).
+   * Default true (pool and manager workers).
+   */
+  daemon?: boolean;
 }
 
 /**

@@ -1,0 +1,3 @@
+import { sharedConfig } from '../../tooling/vitest.shared.js';
+
+export default sharedConfig;
