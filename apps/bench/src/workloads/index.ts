@@ -1,4 +1,5 @@
 import type { Workload } from '../harness.js';
+import { clusterWorkload } from './cluster.js';
 import { locks } from './locks.js';
 import { manager } from './manager.js';
 import { pool } from './pool.js';
@@ -6,4 +7,4 @@ import { queue } from './queue.js';
 import { serialization } from './serialization.js';
 
 /** Every workload, in the order they run. */
-export const workloads: Workload[] = [serialization, locks, queue, pool, manager];
+export const workloads: Workload[] = [serialization, locks, queue, pool, manager, clusterWorkload];
