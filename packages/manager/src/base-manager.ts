@@ -3,16 +3,17 @@
  * and the handle on a server — one it starts in a worker (`start()`), one it serves in this
  * thread (`getServer()`), or one that runs elsewhere (`connect()`).
  */
-import { type AuthKey, Pipe } from '@multiproc/pipe';
+import type { AuthKey } from '@multiproc/pipe';
 import {
   currentProcess,
   type FunctionRef,
-  Process,
-  ref,
+  type Process,
   resolveFunction,
   captureCallers,
 } from '@multiproc/process';
 import { ManagerError } from './errors.js';
+import { launchServer } from './launch.js';
+import type { Callable, ManagerOptions, RegisterOptions, StartOptions } from './manager-options.js';
 import {
   formatAddress,
   type ManagerAddress,
@@ -22,47 +23,12 @@ import {
   OP_SHUTDOWN,
   type ServerInfo,
 } from './protocol.js';
-import { type BaseProxy, type ProxyClass, proxyFor, setProxyType } from './proxy.js';
+import { type BaseProxy, proxyFor, setProxyType } from './proxy.js';
 import { forLocalServer, makeSpec, type TypeSpec, toWire } from './registry.js';
-import type { ServeOptions, ServeReport } from './serve.js';
+import type { ServeOptions } from './serve.js';
 import { Server } from './server.js';
-import { closeTransports, getTransport, NewObject, type Transport } from './transport.js';
-
-/** Options of `new BaseManager(...)`. */
-export interface ManagerOptions {
-  /**
-   * Where the server listens (start / getServer) or is (connect): `{ host, port }` — host
-   * defaults to 127.0.0.1, port 0 picks a free port — or a Unix socket `{ path }`.
-   * Default: 127.0.0.1, a free port.
-   */
-  address?: { host?: string; port: number } | { path: string };
-  /** The shared secret of the HMAC challenge. Default: `currentProcess().authkey`. */
-  authkey?: AuthKey;
-  /** Largest message, in bytes, the server accepts. Default 128 MiB. */
-  maxMessageSize?: number;
-}
-
-/** Options of `BaseManager.register(...)`. */
-export interface RegisterOptions {
-  /** Methods clients may call (default: every public method of the object). */
-  exposed?: readonly string[];
-  /** Methods whose result is itself shared, as a new object of the given typeid. */
-  methodToTypeid?: Record<string, string>;
-  /** A proxy class (extends BaseProxy) for clients in this thread; default AutoProxy. */
-  proxytype?: ProxyClass;
-  /** Add a `manager[typeid](...args)` method (default true). */
-  createMethod?: boolean;
-}
-
-/** Options of `start()`. */
-export interface StartOptions {
-  /** An exported function the server worker runs first (Python's initializer). */
-  initializer?: ((...args: any[]) => unknown) | FunctionRef;
-  initargs?: unknown[];
-}
-
-/** What register() accepts: a class (called with `new`) or a function. */
-export type Callable = ((...args: any[]) => unknown) | (abstract new (...args: any[]) => unknown);
+import { NewObject, type Transport } from './transport.js';
+import { closeTransports, getTransport } from './transport-registry.js';
 
 type State = 'initial' | 'started' | 'connected' | 'serving' | 'shutdown';
 
@@ -171,37 +137,10 @@ export class BaseManager {
         initializer: init && { moduleUrl: init.moduleUrl, exportName: init.exportName },
         initargs: options.initargs ?? [],
       };
-      const [reader, writer] = Pipe({ duplex: false });
-      const p = new Process({
-        target: ref(SERVE_MODULE, 'serveManager'),
-        args: [serve, writer],
-        name: `${this.constructor.name}-server`,
-        daemon: true,
+      const launched = await launchServer(`${this.constructor.name}-server`, serve, (p) => {
+        this.#process = p;
       });
-      this.#process = p;
-      await p.start();
-      writer.close();
-      let report: ServeReport;
-      const exited = (cause?: unknown) =>
-        new ManagerError(`the manager's server worker exited before listening (exitcode ${p.exitcode})`, {
-          cause,
-        });
-      try {
-        // The report, or the worker's exit, whichever comes first (a worker that dies while
-        // loading never writes).
-        report = await Promise.race([
-          reader.recv<ServeReport>(),
-          p.join().then(() => {
-            throw exited();
-          }),
-        ]);
-      } catch (err) {
-        throw err instanceof ManagerError ? err : exited(err);
-      } finally {
-        reader.close();
-      }
-      if ('error' in report) throw report.error;
-      this.#bound = report.address as ManagerAddress;
+      this.#bound = launched;
     } catch (err) {
       this.#state = 'shutdown';
       this.#process?.terminate();
@@ -331,6 +270,3 @@ function registerOn(cls: typeof BaseManager, spec: TypeSpec, createMethod: boole
     },
   });
 }
-
-/** The module the server worker imports `serveManager` from: always the built file. */
-const SERVE_MODULE = new URL('../dist/index.js', import.meta.url);

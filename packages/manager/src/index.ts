@@ -4,15 +4,11 @@
  * classes; proxies to them work from any worker and travel between workers.
  */
 export { Manager, SyncManager, type TypeLike } from './sync-manager.js';
-export {
-  BaseManager,
-  type Callable,
-  type ManagerOptions,
-  type RegisterOptions,
-  type StartOptions,
-} from './base-manager.js';
+export { BaseManager } from './base-manager.js';
+export type { Callable, ManagerOptions, RegisterOptions, StartOptions } from './manager-options.js';
 export { Server, type ServerOptions } from './server.js';
 export { AutoProxy, BaseProxy, type ProxyClass, type Token } from './proxy.js';
+export type { ConnectionInfo } from './transport.js';
 export { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy } from './proxies/collections.js';
 export {
   AcquirerProxy,

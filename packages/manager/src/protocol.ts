@@ -25,6 +25,8 @@
  * [0,  OP_HOLD,    transferId, objId]       a proxy is being sent somewhere: keep it alive
  * [0,  OP_CLAIM,   transferId, objId]       a sent proxy arrived here: take over its hold
  * [0,  OP_CANCEL,  requestId]               the caller aborted request `requestId`
+ * [id, OP_LOCAL]                            -> a {@link LocalOffer} (see "Shared-memory fast path")
+ * [id, OP_ATTACH]                           -> {@link AttachHandles}; the connection moves to them
  * ```
  * Replies (server -> client):
  * ```
@@ -35,6 +37,23 @@
  * [0,  R_FAULT,     message]                the connection broke the protocol; the server drops it
  * ```
  *
+ * ## Shared-memory fast path (clients in the server's process tree)
+ *
+ * Right after the HMAC challenge, a client asks for the fast path over the socket (so only an
+ * authenticated client gets it). OP_LOCAL answers with the server's pid, OS-memory tree id and
+ * the name of a tree-wide named shared block holding a random nonce; the client proves it is in
+ * the server's tree by opening that name and reading the same nonce (a client elsewhere gets
+ * ENOENT, or a different pid, and stays on the socket). It then sends OP_ATTACH: the server
+ * makes two `@multiproc/pipe` MessageRings for this connection (requests, replies) and answers
+ * with them and the server's doorbell block. From then on both sides send the same frames
+ * through the rings, and the socket carries nothing: it stays open as the liveness signal (a
+ * client that exits or is terminated closes it, and the server releases its references).
+ *
+ * Doorbell block (Int32 words): after writing a request frame, a client adds 1 to BELL_SEQ and
+ * wakes it if BELL_SLEEPING is set. The server reads every client's request ring, spins on
+ * BELL_SEQ briefly, then sets BELL_SLEEPING and `waitAsync`s on BELL_SEQ (its event loop keeps
+ * turning). A client waits for replies with the reply ring's own spin-then-wait read.
+ *
  * ## Reference counting
  *
  * Every proxy holds one reference, owned by the connection it was made on; when a connection
@@ -44,6 +63,7 @@
  * OP_CLAIM, turning that hold into a reference of its own connection. Holds and claims travel on
  * different connections, so either may reach the server first; the server handles both orders.
  */
+import type { SharedBlock } from '@multiproc/memory';
 
 /** A server address: TCP `{ host, port }` or a Unix socket `{ path }`. */
 export type ManagerAddress = { host: string; port: number } | { path: string };
@@ -57,6 +77,8 @@ export const OP_DECREF = 5;
 export const OP_HOLD = 6;
 export const OP_CLAIM = 7;
 export const OP_CANCEL = 8;
+export const OP_LOCAL = 9;
+export const OP_ATTACH = 10;
 
 export const R_RETURN = 0;
 export const R_ERROR = 1;
@@ -83,6 +105,30 @@ export interface ProxyState {
   authkey?: Uint8Array;
 }
 
+/** OP_LOCAL's answer: how a client checks that it shares the server's memory. */
+export interface LocalOffer {
+  pid: number;
+  /** The server's OS shared-memory tree ('spawn' start method), if any. */
+  osTree: string | null;
+  /** A tree-wide named block whose first bytes are `nonce`. */
+  name: string;
+  nonce: Uint8Array;
+}
+
+/** OP_ATTACH's answer (SharedBlocks travel as their ids: only a client of the tree can load it). */
+export interface AttachHandles {
+  /** First block of the ring the client writes requests to. */
+  requests: SharedBlock;
+  /** First block of the ring the server writes replies to. */
+  replies: SharedBlock;
+  /** The server's doorbell block. */
+  bell: SharedBlock;
+}
+
+/** Doorbell words (see "Shared-memory fast path"). */
+export const BELL_SEQ = 0;
+export const BELL_SLEEPING = 1;
+
 /** Server statistics returned by OP_INFO. */
 export interface ServerInfo {
   /** Number of live shared objects. */
@@ -91,6 +137,8 @@ export interface ServerInfo {
   connections: number;
   /** Transfers held (proxies in flight, not claimed yet). */
   holds: number;
+  /** Connections that moved to the shared-memory fast path (a subset of `connections`). */
+  sharedMemory: number;
 }
 
 /** A stable string for an address, used as a map key. */

@@ -19,7 +19,8 @@ import {
   type ProxyState,
   formatAddress,
 } from './protocol.js';
-import { defaultAuthkey, getTransport, NewObject, type Transport } from './transport.js';
+import { type ConnectionInfo, NewObject, type Transport } from './transport.js';
+import { defaultAuthkey, getTransport } from './transport-registry.js';
 
 /** What identifies a shared object: Python's Token plus the exposed methods of an auto proxy. */
 export interface Token {
@@ -94,6 +95,15 @@ export class BaseProxy {
       .then((r) =>
         r instanceof NewObject ? (proxyFor(r.info, this.#token.address, this.#transport) as R) : (r as R),
       );
+  }
+
+  /**
+   * How this proxy's calls travel: `'shared-memory'` (a client in the server's process tree),
+   * `'socket'` (a remote server, or the fast path is off), `'in-thread'` (the server runs in this
+   * thread), `'connecting'`, or `'closed'`; and the frames sent so far on that connection.
+   */
+  _connectionInfo(): ConnectionInfo {
+    return this.#transport.info();
   }
 
   /** A copy of the object itself (Python's `_getvalue()`): serialized from the server. */

@@ -4,11 +4,12 @@
  */
 import { type AuthKey, Listener } from '@multiproc/pipe';
 import { ManagerError } from './errors.js';
+import { FastPath } from './fast-server.js';
 import type { ManagerAddress, ProxyInfo, ServerInfo } from './protocol.js';
 import type { ServerType } from './registry.js';
 import { publicMethods } from './registry.js';
 import { Session } from './session.js';
-import { registerLocalServer } from './transport.js';
+import { registerLocalServer } from './transport-registry.js';
 
 /** A shared object in the table. */
 export interface Entry {
@@ -30,6 +31,8 @@ export interface ServerOptions {
 
 /** Concurrent `accept()` calls: a client that stalls its handshake holds up only one of them. */
 const ACCEPTORS = 8;
+/** pipe's default frame limit. */
+const DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
 /**
  * Serves shared objects to clients. Made by `manager.getServer()` or, in the server worker,
@@ -46,6 +49,8 @@ const ACCEPTORS = 8;
  */
 export class Server {
   readonly registry: Map<string, ServerType>;
+  /** @internal The shared-memory fast path of clients in this process tree. */
+  readonly fast: FastPath;
   readonly #listener: Listener;
   readonly #objects = new Map<number, Entry>();
   readonly #sessions = new Set<Session>();
@@ -65,6 +70,7 @@ export class Server {
   constructor(registry: Map<string, ServerType> | Promise<Map<string, ServerType>>, options: ServerOptions) {
     this.registry = new Map();
     const address = options.address ?? { host: '127.0.0.1', port: 0 };
+    this.fast = new FastPath(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
     this.#listener = new Listener({
       address,
       authkey: options.authkey,
@@ -80,6 +86,7 @@ export class Server {
           () => {},
         );
         return {
+          kind: 'in-thread',
           send: (bytes) => queueMicrotask(() => session.receive(bytes)),
           close: () => session.close(),
         };
@@ -111,6 +118,7 @@ export class Server {
     this.#unregisterLocal?.();
     this.#listener.close();
     for (const s of [...this.#sessions]) s.close();
+    this.fast.close();
     this.#objects.clear();
     this.#holds.clear();
     this.#done();
@@ -127,6 +135,7 @@ export class Server {
         const session = this.openSession(
           (bytes) => conn.sendBytes(bytes),
           () => conn.close(),
+          true,
         );
         void (async () => {
           for (;;) {
@@ -134,6 +143,7 @@ export class Server {
             try {
               bytes = await conn.recvBytes();
             } catch {
+              this.fast.drain(session); // what it wrote into shared memory before leaving
               session.close(); // EOF, reset, or an oversized / malformed frame
               return;
             }
@@ -148,8 +158,8 @@ export class Server {
   }
 
   /** @internal A new client connection whose replies go to `sink`. */
-  openSession(sink: (bytes: Uint8Array) => void, closeLink: () => void): Session {
-    const session = new Session(this, sink, closeLink);
+  openSession(sink: (bytes: Uint8Array) => void, closeLink: () => void, viaSocket = false): Session {
+    const session = new Session(this, sink, closeLink, viaSocket);
     if (this.#stopped) session.close();
     else this.#sessions.add(session);
     return session;
@@ -158,6 +168,7 @@ export class Server {
   /** @internal A connection went away: release the references it owned. */
   dropSession(session: Session): void {
     this.#sessions.delete(session);
+    this.fast.detach(session);
     for (const [id, count] of session.refs) {
       const entry = this.#objects.get(id);
       if (entry && (entry.refcount -= count) <= 0) this.#objects.delete(id);
@@ -266,6 +277,11 @@ export class Server {
   info(): ServerInfo {
     let holds = 0;
     for (const s of this.#holds.values()) if (s === 'held') holds++;
-    return { objects: this.#objects.size, connections: this.#sessions.size, holds };
+    return {
+      objects: this.#objects.size,
+      connections: this.#sessions.size,
+      holds,
+      sharedMemory: this.fast.size,
+    };
   }
 }

@@ -5,12 +5,14 @@
 import { dumps, loads } from '@multiproc/serialization';
 import {
   OP_CALL,
+  OP_ATTACH,
   OP_CANCEL,
   OP_CLAIM,
   OP_CREATE,
   OP_DECREF,
   OP_HOLD,
   OP_INFO,
+  OP_LOCAL,
   OP_PING,
   OP_SHUTDOWN,
   R_CANCELLED,
@@ -35,23 +37,26 @@ class Created {
   constructor(readonly info: unknown) {}
 }
 
-/** A client connection (socket or in-thread) of a {@link Server}. */
+/** A client connection (socket, socket moved to shared memory, or in-thread) of a {@link Server}. */
 export class Session {
   readonly id = nextSessionId++;
   /** References this connection owns: objId -> count. */
   readonly refs = new Map<number, number>();
   readonly #server: Server;
-  readonly #sink: (bytes: Uint8Array) => void;
+  #sink: (bytes: Uint8Array) => void;
   readonly #closeLink: () => void;
+  /** An authenticated socket connection: it may move to the shared-memory fast path. */
+  readonly #viaSocket: boolean;
   readonly #pending = new Map<number, CallContext>();
   #out: Reply[] = [];
   #flushQueued = false;
   #closed = false;
 
-  constructor(server: Server, sink: (bytes: Uint8Array) => void, closeLink: () => void) {
+  constructor(server: Server, sink: (bytes: Uint8Array) => void, closeLink: () => void, viaSocket: boolean) {
     this.#server = server;
     this.#sink = sink;
     this.#closeLink = closeLink;
+    this.#viaSocket = viaSocket;
   }
 
   get closed(): boolean {
@@ -68,6 +73,12 @@ export class Session {
       this.fault(`malformed request: ${(err as Error).message}`);
       return;
     }
+    this.receiveBatch(batch);
+  }
+
+  /** One decoded frame from the client (a batch of requests). */
+  receiveBatch(batch: unknown): void {
+    if (this.#closed) return;
     if (!Array.isArray(batch)) {
       this.fault('malformed request: a frame must hold an array of requests');
       return;
@@ -128,6 +139,17 @@ export class Session {
         case OP_INFO:
           this.#reply(id, R_RETURN, server.info());
           return;
+        case OP_LOCAL:
+          this.#reply(id, R_RETURN, server.fast.offer());
+          return;
+        case OP_ATTACH: {
+          if (!this.#viaSocket) throw new TypeError('only a socket connection can move to shared memory');
+          const { handles, sink } = server.fast.attach(this);
+          this.#reply(id, R_RETURN, handles);
+          this.#flush(); // the answer goes on the socket; every later frame through the rings
+          this.#sink = sink;
+          return;
+        }
         case OP_SHUTDOWN:
           this.#reply(id, R_RETURN, null);
           this.#flush();

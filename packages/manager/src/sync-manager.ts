@@ -2,7 +2,8 @@
  * SyncManager and `Manager()` (Python's `multiprocessing.Manager()`): a manager with the
  * built-in shared types registered.
  */
-import { BaseManager, type ManagerOptions } from './base-manager.js';
+import { BaseManager } from './base-manager.js';
+import type { ManagerOptions } from './manager-options.js';
 import type { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy } from './proxies/collections.js';
 import type {
   AcquirerProxy,

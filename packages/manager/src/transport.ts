@@ -2,13 +2,13 @@
  * The client side of the protocol (see protocol.ts): one {@link Transport} per server address
  * per thread, shared by every proxy of the thread. It batches the messages of a tick into one
  * frame, matches replies to requests by id, and turns a lost connection into a clear error.
+ * How frames move is a {@link Link}: a socket (socket-client.ts), shared-memory rings
+ * (fast-client.ts), or a server in this very thread (server.ts). The per-thread table of
+ * transports is in transport-registry.ts.
  */
-import { Client, type SocketConnection } from '@multiproc/pipe';
-import { currentProcess } from '@multiproc/process';
 import { dumps, loads } from '@multiproc/serialization';
 import { ManagerError, RemoteError } from './errors.js';
 import {
-  addressKey,
   formatAddress,
   type ManagerAddress,
   OP_CANCEL,
@@ -27,13 +27,25 @@ export class NewObject {
   constructor(readonly info: ProxyInfo) {}
 }
 
-/** How a transport moves frames: a socket connection, or a server in this very thread. */
+/** How a transport's link moves frames (what `_connectionInfo()` reports). */
+export type LinkKind = 'socket' | 'shared-memory' | 'in-thread';
+
+/** How a transport moves frames: a socket, shared-memory rings, or a server in this thread. */
 export interface Link {
+  readonly kind: LinkKind;
   send(bytes: Uint8Array): void;
   close(): void;
-  /** Keep the thread alive while calls are in flight, and only then. */
+  /** Calls are in flight (keep the thread alive, read replies), and only then. */
   ref?(): void;
   unref?(): void;
+}
+
+/** What `proxy._connectionInfo()` returns. */
+export interface ConnectionInfo {
+  /** How calls travel; 'connecting' until the connection (and its fast path) is set up. */
+  kind: LinkKind | 'connecting' | 'closed';
+  /** Frames sent on this connection (each carries the requests of one tick). */
+  framesSent: number;
 }
 
 interface Pending {
@@ -41,13 +53,6 @@ interface Pending {
   reject(err: unknown): void;
   signal?: AbortSignal;
 }
-
-/** The tree's default authkey: what a proxy uses when its state carries none. */
-export function defaultAuthkey(): Uint8Array {
-  return currentProcess().authkey;
-}
-
-const hex = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
 
 /**
  * Requests to one server. Messages are queued until the link is up, so a proxy rebuilt in a
@@ -63,6 +68,7 @@ export class Transport {
   readonly #pending = new Map<number, Pending>();
   #failure: Error | undefined;
   #closed = false;
+  #framesSent = 0;
   readonly #onDead: () => void;
 
   constructor(address: ManagerAddress, authkey: Uint8Array, onDead: () => void) {
@@ -76,6 +82,11 @@ export class Transport {
     return this.#closed || this.#failure !== undefined;
   }
 
+  /** How calls travel now, and how many frames went. */
+  info(): ConnectionInfo {
+    return { kind: this.dead ? 'closed' : (this.#link?.kind ?? 'connecting'), framesSent: this.#framesSent };
+  }
+
   /** @internal Installs the link (after the handshake) and sends what was queued. */
   attach(link: Link): void {
     if (this.dead) {
@@ -84,6 +95,7 @@ export class Transport {
     }
     this.#link = link;
     if (this.#pending.size === 0) link.unref?.();
+    else link.ref?.();
     if (this.#outbox.length > 0) this.#flush();
   }
 
@@ -126,15 +138,24 @@ export class Transport {
     try {
       batch = loads<Reply[]>(bytes);
     } catch (err) {
-      // Most likely a reducer this thread does not know: fail everything in flight, clearly.
-      this.fail(
-        new ManagerError(
-          `cannot read a reply of the manager at ${formatAddress(this.address)}: ${(err as Error).message}`,
-          { cause: err },
-        ),
-      );
+      this.unreadable(err);
       return;
     }
+    this.receiveBatch(batch);
+  }
+
+  /** @internal A reply frame could not be decoded (most likely a reducer this thread lacks). */
+  unreadable(err: unknown): void {
+    this.fail(
+      new ManagerError(
+        `cannot read a reply of the manager at ${formatAddress(this.address)}: ${(err as Error).message}`,
+        { cause: err },
+      ),
+    );
+  }
+
+  /** @internal A decoded frame from the server. */
+  receiveBatch(batch: Reply[]): void {
     for (const [id, kind, value] of batch) {
       if (kind === R_FAULT) {
         this.fail(
@@ -211,6 +232,7 @@ export class Transport {
       return;
     }
     try {
+      this.#framesSent++;
       link.send(bytes);
     } catch (err) {
       this.fail(
@@ -233,90 +255,6 @@ export class Transport {
       return;
     }
     link.send(bytes);
-  }
-}
-
-/** Per thread: the transports to socket servers, by address and key. */
-const transports = new Map<string, Transport>();
-/** Per thread: servers running in this thread (their proxies here skip the socket). */
-const localServers = new Map<string, (t: Transport) => Link>();
-
-/** @internal A server in this thread announces itself (and withdraws with the returned function). */
-export function registerLocalServer(address: ManagerAddress, open: (t: Transport) => Link): () => void {
-  const key = addressKey(address);
-  localServers.set(key, open);
-  return () => {
-    if (localServers.get(key) === open) localServers.delete(key);
-  };
-}
-
-/**
- * The transport of this thread to the server at `address`, opened on first use. A connection
- * failure rejects every request made on it (AuthenticationError for a wrong key); the next
- * call to this function then tries again.
- */
-export function getTransport(address: ManagerAddress, authkey: Uint8Array = defaultAuthkey()): Transport {
-  const key = `${addressKey(address)}|${hex(authkey)}`;
-  let t = transports.get(key);
-  if (t && !t.dead) return t;
-  const transport = new Transport(address, authkey, () => {
-    if (transports.get(key) === transport) transports.delete(key);
-  });
-  t = transport;
-  transports.set(key, t);
-  const local = localServers.get(addressKey(address));
-  if (local) t.attach(local(t));
-  else void connect(t);
-  return t;
-}
-
-/** Closes this thread's transports to `address` (all keys). */
-export function closeTransports(address: ManagerAddress): void {
-  const prefix = `${addressKey(address)}|`;
-  for (const [key, t] of [...transports]) if (key.startsWith(prefix)) t.close();
-}
-
-async function connect(t: Transport): Promise<void> {
-  let conn: SocketConnection;
-  try {
-    conn = await Client(t.address, { authkey: t.authkey });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e?.name === 'AuthenticationError') t.fail(e);
-    else
-      t.fail(
-        new ManagerError(
-          `cannot connect to the manager at ${formatAddress(t.address)} (${e?.code ?? e?.message}): ` +
-            'its server is not running (was manager.shutdown() called?)',
-          { cause: err },
-        ),
-      );
-    return;
-  }
-  // `ref`/`unref` are used when the connection offers them (an idle manager connection then
-  // does not keep the program alive, as in Python).
-  const refable = conn as unknown as { ref?(): void; unref?(): void };
-  t.attach({
-    send: (bytes) => conn.sendBytes(bytes),
-    close: () => conn.close(),
-    ref: refable.ref?.bind(conn),
-    unref: refable.unref?.bind(conn),
-  });
-  for (;;) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await conn.recvBytes();
-    } catch (err) {
-      t.fail(
-        new ManagerError(
-          `lost the connection to the manager at ${formatAddress(t.address)}: its server shut down or ` +
-            `died (${(err as Error).message})`,
-          { cause: err },
-        ),
-      );
-      return;
-    }
-    t.receive(bytes);
   }
 }
 

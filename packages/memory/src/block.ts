@@ -152,11 +152,14 @@ export function releaseBlock(block: SharedBlock): void {
   releaseExported(block.id, block.buffer);
 }
 
-/** The block with this id, from this worker's cache or (once) from the tree's directory. */
-export function lookupBlock(id: string): SharedBlock {
+/**
+ * The block with this id, from this worker's cache or (once) from the tree's directory, which
+ * may take up to `timeoutMs` for an export still on its way.
+ */
+export function lookupBlock(id: string, timeoutMs?: number): SharedBlock {
   const cached = blocks.get(id)?.deref();
   if (cached) return cached;
-  return remember(new SharedBlock(id, lookupBuffer(id)));
+  return remember(new SharedBlock(id, lookupBuffer(id, timeoutMs)));
 }
 
 /**

@@ -180,8 +180,11 @@ export function releaseExported(id: string, buffer: SharedArrayBuffer): void {
   else early.delete(id);
 }
 
-/** @internal Finds a block exported by any worker of the tree; blocks the thread briefly. */
-export function lookupBuffer(id: string): SharedArrayBuffer {
+/**
+ * @internal Finds a block exported by any worker of the tree; blocks the thread briefly (at
+ * most `timeoutMs`, while an export that is on its way arrives). A released id fails at once.
+ */
+export function lookupBuffer(id: string, timeoutMs = LOOKUP_TIMEOUT_MS): SharedArrayBuffer {
   if (id.startsWith('~') || id.startsWith('file:')) return openOsBuffer(id);
   if (!port) {
     const sab = early.get(id);
@@ -195,13 +198,14 @@ export function lookupBuffer(id: string): SharedArrayBuffer {
     }
     throw new Error(`shared block ${id} is unknown: no worker of this tree exported it`);
   }
-  const reply = request({ op: 'lookup', id }, LOOKUP_TIMEOUT_MS);
+  const reply = request({ op: 'lookup', id }, timeoutMs);
   if (!reply) {
     throw new Error(
-      `shared block ${id} was not found in ${LOOKUP_TIMEOUT_MS} ms: the object it belongs to was never ` +
+      `shared block ${id} was not found in ${timeoutMs} ms: the object it belongs to was never ` +
         'sent from a worker of this tree (was it created in another program?)',
     );
   }
+  if (!reply.sab) throw new Error(`shared block ${id} was released (releaseBlock): it can no longer be sent`);
   return reply.sab;
 }
 
@@ -328,6 +332,8 @@ export function initChild(data: MemoryBootstrap | SpawnMemoryBootstrap): void {
 /** The directory thread. Self-contained: its source is evaluated in a worker of its own. */
 function directoryMain(wt: typeof import('node:worker_threads')): void {
   const buffers = new Map<string, SharedArrayBuffer>();
+  // Released ids answer "gone" at once instead of parking the lookup until it times out.
+  const released = new Set<string>();
   const names = new Map<string, { id: string; sab: SharedArrayBuffer }>();
   const parked = new Map<string, Array<[MessagePort, any]>>();
   const answer = (to: MessagePort, req: any, reply: Record<string, unknown>) => {
@@ -348,11 +354,15 @@ function directoryMain(wt: typeof import('node:worker_threads')): void {
           listen(m.port);
           break;
         case 'export':
-          for (const [id, sab] of m.blocks as Array<[string, SharedArrayBuffer]>) remember(id, sab);
+          for (const [id, sab] of m.blocks as Array<[string, SharedArrayBuffer]>) {
+            released.delete(id);
+            remember(id, sab);
+          }
           break;
         case 'lookup': {
           const sab = buffers.get(m.id);
           if (sab) answer(p, m, { sab });
+          else if (released.has(m.id)) answer(p, m, { sab: null });
           else parked.set(m.id, [...(parked.get(m.id) ?? []), [p, m]]);
           break;
         }
@@ -371,6 +381,7 @@ function directoryMain(wt: typeof import('node:worker_threads')): void {
         }
         case 'release':
           buffers.delete(m.id);
+          released.add(m.id);
           break;
         case 'unlink':
           answer(p, m, { ok: names.delete(m.name) });

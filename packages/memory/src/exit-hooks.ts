@@ -17,9 +17,11 @@
  * list is an OS shared-memory segment (see directory.ts, spawnChildBootstrap).
  */
 import { lookupBlock, type SharedBlock } from './block.js';
+import { exportBlock } from './directory.js';
 import { wake } from './wait.js';
 
 const ENTRY_WORDS = 8;
+const HOOK_LOOKUP_MS = 2_000;
 const MAX_ENTRIES = 1024;
 const ID_BYTES = 16;
 
@@ -45,6 +47,8 @@ export function atExit(block: SharedBlock, index: number, delta: number): () => 
   if (!list) return () => {};
   const id = block.id;
   if (id.length > ID_BYTES) throw new RangeError(`block id ${id} is too long for an exit hook`);
+  // The parent finds the block by id once we are gone: make sure the directory has it.
+  exportBlock(id, block.buffer);
   for (let e = 0; e < MAX_ENTRIES * ENTRY_WORDS; e += ENTRY_WORDS) {
     if (list[e] !== 0) continue;
     list[e + 1] = index;
@@ -68,7 +72,8 @@ export function applyExitList(buffer: SharedArrayBuffer): void {
     const bytes = new Uint8Array(buffer, (e + 4) * 4, list[e + 3]);
     let block: SharedBlock;
     try {
-      block = lookupBlock(String.fromCharCode(...bytes));
+      // Bounded: the export atExit() sent is at most in flight; a released block fails at once.
+      block = lookupBlock(String.fromCharCode(...bytes), HOOK_LOOKUP_MS);
     } catch {
       continue; // the resource is gone already: nothing waits on it
     }

@@ -200,3 +200,16 @@ describe('releaseBlock', () => {
     expect(Atomics.load(b.i32, 0)).toBe(3);
   });
 });
+
+describe('released blocks', () => {
+  it('a worker asking for a released id fails at once with a clear error, not after the lookup timeout', async () => {
+    const w = startChild();
+    const b = allocateBlock(8);
+    const bytes = dumps(b);
+    releaseBlock(b);
+    const failed = once(w, 'error');
+    w.postMessage({ op: 'add', bytes, index: 0, value: 1 });
+    const [err] = await failed;
+    expect(String((err as Error).message)).toMatch(/released/);
+  });
+});
