@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as mp from '@multiproc/process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forever, ok } from './fixtures/targets.mjs';
+import { forever } from './fixtures/targets.mjs';
 import { fixtures } from './helpers.js';
 
 describe('start methods', () => {
