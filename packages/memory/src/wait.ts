@@ -25,11 +25,27 @@ export interface WaitBackend {
   wake(i32: Int32Array, index: number, count: number): number;
 }
 
+/**
+ * Safety net: on Node 20 a notify to an `Atomics.waitAsync` waiter is occasionally never
+ * delivered (caught by the pool under load: the word changed, notify called, the waiter still
+ * asleep). So an async wait re-checks its word every LOST_WAKE_CHECK_MS and ends as woken if
+ * it changed. Every protocol here changes the word before it notifies (the futex rule), so a
+ * lost notify costs at most that long instead of a hang; a wait that is not lost ends at once.
+ */
+const LOST_WAKE_CHECK_MS = 50;
+
 const atomicsBackend: WaitBackend = {
   wait: (i32, index, expected, timeoutMs) => Atomics.wait(i32, index, expected, timeoutMs),
-  waitAsync(i32, index, expected, timeoutMs) {
-    const r = Atomics.waitAsync(i32, index, expected, timeoutMs);
-    return r.async ? r.value : Promise.resolve(r.value);
+  async waitAsync(i32, index, expected, timeoutMs, signal) {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const slice = Math.max(0, Math.min(deadline - performance.now(), LOST_WAKE_CHECK_MS));
+      const r = Atomics.waitAsync(i32, index, expected, slice);
+      const result = r.async ? await r.value : r.value;
+      if (result !== 'timed-out') return result;
+      if (Atomics.load(i32, index) !== expected) return 'ok';
+      if (signal?.aborted || deadline - performance.now() <= 0) return 'timed-out';
+    }
   },
   wake: (i32, index, count) => Atomics.notify(i32, index, count),
 };

@@ -115,6 +115,13 @@ describe('wait and wake', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
+  it('waitAsync ends as woken when the word changed but the notify never came (lost wake-up)', async () => {
+    const b = allocateBlock(8);
+    const waiting = waitAsync(b.i32, 0, 0, 60_000);
+    Atomics.store(b.i32, 0, 1); // changed, and no wake(): as if the notify were lost
+    expect(await waiting).toBe('ok');
+  });
+
   it('waitAsync times out', async () => {
     const b = allocateBlock(8);
     expect(await waitAsync(b.i32, 0, 0, 5)).toBe('timed-out');

@@ -244,7 +244,8 @@ export class Dispatcher implements JobHost {
           } else await Promise.resolve();
           continue;
         }
-        await waitAsync(bell, DOORBELL, seen, 1000);
+        // Bounded: a lost `waitAsync` notify (see worker-main.ts) costs 50 ms, not a second.
+        await waitAsync(bell, DOORBELL, seen, 50);
         Atomics.store(bell, PARENT_WAITING, 0);
         lastYield = performance.now();
       }

@@ -12,7 +12,7 @@
  * ```
  * word 0  T_HEAD   task ring read position (bytes mod 2^32)      written by the worker
  * word 1  T_TAIL   task ring write position                       written by the parent; the idle worker waits on it
- * word 2  T_SLEEP  1 while the worker is (about to be) waiting on T_TAIL; the parent clears it as it wakes the worker
+ * word 2  T_SLEEP  1 while the worker is (about to be) waiting on T_TAIL
  * word 3  R_HEAD   result ring read position                      written by the parent
  * word 4  R_TAIL   result ring write position                     written by the worker
  * word 5  R_SLEEP  1 while the worker waits for room in the result ring (waits on R_HEAD)
@@ -186,12 +186,13 @@ export class Channel {
   }
 
   /**
-   * Parent: wakes the worker if it sleeps waiting for tasks. Clearing T_SLEEP makes only the
-   * first record after it fell asleep pay for the wake-up: a notify to an async waiter posts a
-   * task to the worker's thread and, on a busy machine, often costs the parent its core.
+   * Parent: wakes the worker if it sleeps waiting for tasks. Every record written while it
+   * sleeps notifies again (T_SLEEP is not cleared here): measured on Node 20, a notify to an
+   * `Atomics.waitAsync` waiter is occasionally never delivered, and a single one then left
+   * the worker asleep on a full ring (its idle wait also re-checks: worker-main.ts).
    */
   wakeWorker(): void {
-    if (Atomics.compareExchange(this.ctrl, T_SLEEP, 1, 0) === 1) wake(this.ctrl, T_TAIL, 1);
+    if (Atomics.load(this.ctrl, T_SLEEP) !== 0) wake(this.ctrl, T_TAIL, 1);
   }
 
   /** Parent: wakes the worker if it waits for room in the result ring. */
