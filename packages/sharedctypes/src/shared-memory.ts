@@ -30,7 +30,7 @@ import { sharedTypedArray } from './typed-arrays.js';
 /** Options of `new SharedMemory()`: a named segment, or a memory-mapped file. */
 export type SharedMemoryOptions =
   | {
-      /** The segment's tree-wide name; generated (`psm_xxxxxxxx`) when creating without one. */
+      /** The segment's tree-wide name; generated (`psm_` + 8 hex digits) when creating without one. */
       name?: string;
       /** Create a new segment (default false: attach to an existing one by name). */
       create?: boolean;
