@@ -1,0 +1,34 @@
+// Fixture-side half of the protocol (see parent.js): serves named operations to the test.
+import { connectToParent, enterChild } from '@multiproc/process';
+import { dumps, loadsAsync } from '@multiproc/serialization';
+
+let channel;
+
+/**
+ * Connects to the parent and answers its calls with `ops[op](...args)` (sync or async). Arguments
+ * and results travel through dumps/loads, so shared objects arrive as live handles and errors
+ * keep their class. Returns the start data.
+ */
+export function serve(ops) {
+  channel = connectToParent();
+  enterChild(channel.data.who);
+  channel.onMessage(async (m) => {
+    if (m === null || typeof m !== 'object' || typeof m.op !== 'string') return;
+    let reply;
+    try {
+      const fn = ops[m.op];
+      if (typeof fn !== 'function') throw new Error(`the fixture has no operation '${m.op}'`);
+      const args = await loadsAsync(m.args);
+      reply = { id: m.id, ok: true, value: dumps(await fn(...args)) };
+    } catch (err) {
+      reply = { id: m.id, ok: false, error: dumps(err instanceof Error ? err : new Error(String(err))) };
+    }
+    channel.post(reply);
+  });
+  return channel.data.data;
+}
+
+/** Sends a value to the test's `child.nextEvent()` (e.g. "I am about to block"). */
+export function emit(value) {
+  channel.post({ event: dumps(value) });
+}

@@ -1,0 +1,27 @@
+import type { StartMethod, WorkerHandle } from '@multiproc/process';
+
+export declare const spawnAvailable: boolean;
+
+export interface Child {
+  readonly method: StartMethod;
+  readonly pid: number;
+  readonly handle: WorkerHandle;
+  /** The child's tree-unique ident. */
+  readonly ident: number;
+  /** Resolves with the exit code (Python style: -9 after kill()). */
+  readonly exited: Promise<number>;
+  readonly exitcode: number | null;
+  /** Runs `ops[op](...args)` in the child; resolves its result, rejects with its error. */
+  call<T = any>(op: string, ...args: unknown[]): Promise<T>;
+  /** The next value the child sent with `emit()`. */
+  nextEvent<T = any>(): Promise<T>;
+  terminate(): Promise<number>;
+  kill(): Promise<number>;
+}
+
+export declare function startChild(
+  fixture: URL,
+  method?: StartMethod,
+  options?: { data?: unknown },
+): Promise<Child>;
+export declare function stopChildren(): Promise<void>;

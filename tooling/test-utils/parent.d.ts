@@ -1,0 +1,5 @@
+import type { StartMethod } from '@multiproc/process';
+
+export * from './children.js';
+/** Declares `suite` once per start method: `describe('[thread]')`, then `describe('[spawn]')`. */
+export declare function describeEachMethod(suite: (method: StartMethod) => void): void;
