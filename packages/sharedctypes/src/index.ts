@@ -71,7 +71,7 @@ export { RawValue, CValue } from './value.js';
 export { RawArray } from './array.js';
 export type { SizeOrInit } from './array.js';
 export { Value, Synchronized } from './synchronized.js';
-export type { SyncLock, SynchronizedOptions } from './synchronized.js';
+export type { Guarded, SyncLock, SynchronizedOptions } from './guarded.js';
 export { Array, SynchronizedArray } from './synchronized-array.js';
 export { SharedMemory } from './shared-memory.js';
 export type { SharedMemoryOptions } from './shared-memory.js';

@@ -6,14 +6,20 @@
  * `byteOffset + i * sizeof(type)`), with the element type's ctypes checks, under the lock.
  */
 import { registerReducer } from '@multiproc/serialization';
-import type { AcquireOptions, LockHold } from '@multiproc/synchronize';
 import { newRawArray, type SizeOrInit } from './array.js';
 import { CArrayImpl, IndexedBase } from './c-array.js';
 import { type Codec, codecOf, dataViewOf } from './codec.js';
 import { describeValue } from './convert.js';
 import type { ArrayViewOf, CType, InitOf, TypeLike, ValueOf } from './ctype.js';
 import { describeType, type TypeDescriptor, typeFromDescriptor } from './describe.js';
-import { makeHold, resolveLock, type SyncLock, type SynchronizedOptions } from './synchronized.js';
+import {
+  type Guarded,
+  LOCK,
+  type SyncLock,
+  type SynchronizedOptions,
+  addLockMethods,
+  resolveLock,
+} from './guarded.js';
 import { type ResolveType, resolveType } from './types.js';
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
@@ -38,6 +44,10 @@ function locate(raw: unknown): { buffer: ArrayBufferLike; byteOffset: number; le
  * @typeParam I - what an element write accepts
  * @typeParam R - the raw array (`Float64Array`, `CArray<...>`...)
  */
+// The lock methods are installed by addLockMethods (guarded.ts); the interface types them.
+export interface SynchronizedArray<V = unknown, I = V, R = unknown> extends Guarded {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface types the installed lock methods
 export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedBase implements Iterable<V> {
   [index: number]: V;
   /** Number of elements. */
@@ -45,7 +55,8 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
   /** The element type. */
   readonly elementType: CType;
   readonly #obj: R;
-  readonly #lock: SyncLock;
+  /** @internal */
+  readonly [LOCK]: SyncLock;
   readonly #dv: DataView;
   readonly #off: number;
   readonly #stride: number;
@@ -58,7 +69,7 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
     this.length = length;
     this.elementType = elementType;
     this.#obj = obj;
-    this.#lock = lock;
+    this[LOCK] = lock;
     this.#dv = dataViewOf(buffer);
     this.#off = byteOffset;
     this.#stride = elementType.size;
@@ -77,7 +88,7 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
   /** Element `i` (negative counts from the end), read under the lock. RangeError when out of range. */
   get(index: number): V {
     const at = this.#at(index);
-    const lock = this.#lock;
+    const lock = this[LOCK];
     lock.acquireSync();
     try {
       return this.#codec.get(this.#dv, at);
@@ -89,7 +100,7 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
   /** Writes element `i` under the lock, with ctypes checks (TypeError for a wrong value type). */
   set(index: number, value: I): void {
     const at = this.#at(index);
-    const lock = this.#lock;
+    const lock = this[LOCK];
     lock.acquireSync();
     try {
       this.#codec.set(this.#dv, at, value);
@@ -100,7 +111,7 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
 
   /** A copy of the elements as a JS array, read under the lock at once (Python's `arr[:]`). */
   toArray(): V[] {
-    const lock = this.#lock;
+    const lock = this[LOCK];
     lock.acquireSync();
     try {
       const out = new globalThis.Array<V>(this.length);
@@ -116,41 +127,9 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
 
-  /** The lock guarding the array (Python's `get_lock()`). */
-  getLock(): SyncLock {
-    return this.#lock;
-  }
-
   /** The raw, unsynchronized array (Python's `get_obj()`): a typed array for numeric types. */
   getObj(): R {
     return this.#obj;
-  }
-
-  /** Takes the lock without blocking the thread; see `Lock.acquire`. */
-  acquire(opts?: AcquireOptions): Promise<boolean> {
-    return this.#lock.acquire(opts);
-  }
-
-  /** Takes the lock, blocking the thread; see `Lock.acquireSync`. */
-  acquireSync(opts?: AcquireOptions): boolean {
-    return this.#lock.acquireSync(opts);
-  }
-
-  /** Releases the lock. */
-  release(): void {
-    this.#lock.release();
-  }
-
-  /** `using _ = arr.holdSync();` takes the lock now and releases it at the end of the scope. */
-  holdSync(): LockHold {
-    this.#lock.acquireSync();
-    return makeHold(this.#lock);
-  }
-
-  /** `using _ = await arr.hold();` as {@link holdSync}, without blocking the thread. */
-  async hold(): Promise<LockHold> {
-    await this.#lock.acquire();
-    return makeHold(this.#lock);
   }
 
   override toString(): string {
@@ -161,6 +140,7 @@ export class SynchronizedArray<V = unknown, I = V, R = unknown> extends IndexedB
     return `<SynchronizedArray wrapper for ${inspect(this.#obj, options)}>`;
   }
 }
+addLockMethods(SynchronizedArray);
 
 type El<T extends TypeLike> = ValueOf<ResolveType<T>>;
 type ElInit<T extends TypeLike> = InitOf<ResolveType<T>>;

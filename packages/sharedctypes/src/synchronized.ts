@@ -14,58 +14,19 @@
  * memory guarded by the same lock.
  */
 import { registerReducer } from '@multiproc/serialization';
-import { type AcquireOptions, type Lock, type LockHold, RLock } from '@multiproc/synchronize';
-import { describeValue } from './convert.js';
 import type { CType, InitOf, TypeLike, ValueOf } from './ctype.js';
+import {
+  type Guarded,
+  LOCK,
+  type SyncLock,
+  type SynchronizedOptions,
+  addLockMethods,
+  resolveLock,
+} from './guarded.js';
 import { type ResolveType, resolveType } from './types.js';
 import { type CValue, newCValue } from './value.js';
 
-/** A lock a wrapper can use: a Lock or an RLock (any object with acquire/acquireSync/release). */
-export type SyncLock = Lock | RLock;
-
-/** Options of `Value` and `Array`. */
-export interface SynchronizedOptions {
-  /**
-   * `true` (default): a new RLock guards the object; a Lock or RLock: that lock guards it (share
-   * one lock between several objects); `false`: no wrapper, the raw object is returned.
-   */
-  lock?: boolean | SyncLock;
-}
-
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-
-/** @internal The lock an options object asks for (null for `lock: false`). */
-export function resolveLock(opts: SynchronizedOptions | undefined, what: string): SyncLock | null {
-  if (opts === undefined) return new RLock();
-  if (typeof opts !== 'object' || opts === null) {
-    throw new TypeError(
-      `${what}: options must be an object such as { lock: false }, got ${describeValue(opts)}`,
-    );
-  }
-  const lock = opts.lock;
-  if (lock === undefined || lock === true) return new RLock();
-  if (lock === false) return null;
-  if (
-    typeof lock === 'object' &&
-    lock !== null &&
-    typeof (lock as SyncLock).acquire === 'function' &&
-    typeof (lock as SyncLock).release === 'function'
-  ) {
-    return lock;
-  }
-  throw new TypeError(`${what}: lock must be true, false, a Lock or an RLock, got ${describeValue(lock)}`);
-}
-
-/** @internal */
-export function makeHold(lock: SyncLock): LockHold {
-  let done = false;
-  const release = () => {
-    if (done) return;
-    done = true;
-    lock.release();
-  };
-  return { release, [Symbol.dispose]: release };
-}
 
 /**
  * A ctypes value with a lock (what {@link Value} returns). `.value` takes the lock for each read
@@ -77,19 +38,24 @@ export function makeHold(lock: SyncLock): LockHold {
  * try { n.value += 1; } finally { n.release(); }
  * { using _ = n.holdSync(); n.value += 1; }      // the same, scoped (Python's `with n:`)
  */
+// The lock methods are installed by addLockMethods (guarded.ts); the interface types them.
+export interface Synchronized<V = unknown, I = V> extends Guarded {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface types the installed lock methods
 export class Synchronized<V = unknown, I = V> {
   readonly #obj: CValue<V, I>;
-  readonly #lock: SyncLock;
+  /** @internal */
+  readonly [LOCK]: SyncLock;
 
   /** @internal use {@link Value}. */
   constructor(obj: CValue<V, I>, lock: SyncLock) {
     this.#obj = obj;
-    this.#lock = lock;
+    this[LOCK] = lock;
   }
 
   /** The value (for a Structure type, a live struct view), read under the lock. */
   get value(): V {
-    const lock = this.#lock;
+    const lock = this[LOCK];
     lock.acquireSync();
     try {
       return this.#obj.value;
@@ -100,7 +66,7 @@ export class Synchronized<V = unknown, I = V> {
 
   /** Writes the value under the lock, with ctypes checks. */
   set value(v: I) {
-    const lock = this.#lock;
+    const lock = this[LOCK];
     lock.acquireSync();
     try {
       this.#obj.value = v;
@@ -114,41 +80,9 @@ export class Synchronized<V = unknown, I = V> {
     return this.#obj.type;
   }
 
-  /** The lock guarding the value (Python's `get_lock()`). */
-  getLock(): SyncLock {
-    return this.#lock;
-  }
-
   /** The raw, unsynchronized object (Python's `get_obj()`). */
   getObj(): CValue<V, I> {
     return this.#obj;
-  }
-
-  /** Takes the lock without blocking the thread; see `Lock.acquire`. */
-  acquire(opts?: AcquireOptions): Promise<boolean> {
-    return this.#lock.acquire(opts);
-  }
-
-  /** Takes the lock, blocking the thread; see `Lock.acquireSync`. */
-  acquireSync(opts?: AcquireOptions): boolean {
-    return this.#lock.acquireSync(opts);
-  }
-
-  /** Releases the lock. */
-  release(): void {
-    this.#lock.release();
-  }
-
-  /** `using _ = v.holdSync();` takes the lock now and releases it at the end of the scope. */
-  holdSync(): LockHold {
-    this.#lock.acquireSync();
-    return makeHold(this.#lock);
-  }
-
-  /** `using _ = await v.hold();` as {@link holdSync}, without blocking the thread. */
-  async hold(): Promise<LockHold> {
-    await this.#lock.acquire();
-    return makeHold(this.#lock);
   }
 
   toString(): string {
@@ -159,6 +93,7 @@ export class Synchronized<V = unknown, I = V> {
     return `<Synchronized wrapper for ${inspect(this.#obj, options)}>`;
   }
 }
+addLockMethods(Synchronized);
 
 type Val<T extends TypeLike> = ValueOf<ResolveType<T>>;
 type Ini<T extends TypeLike> = InitOf<ResolveType<T>>;
