@@ -4,6 +4,7 @@
  * arrival. Objects built on a block (locks, values, queues) reduce to `{ block, offset }`
  * and rebuild from it, through the serialization core's reducer for {@link SharedBlock}.
  */
+import { existsSync } from 'node:fs';
 import { registerReducer } from '@multiproc/serialization';
 import { createOsBlockBuffer, mapFileBuffer, openOsBlockBuffer, unlinkOsBlock } from './os-memory.js';
 import { markOsExported, namedId, osTree, segmentOf } from './os-tree.js';
@@ -117,7 +118,9 @@ export function openNamedBlock(name: string): SharedBlock {
   if (os) {
     const id = namedId(name);
     const cached = blocks.get(id)?.deref();
-    if (cached) return cached;
+    // The cache alone would still attach after an unlink (here or in another process): the
+    // name must exist now, as in Python. Linux keeps POSIX segments in /dev/shm.
+    if (cached && existsSync(`/dev/shm/${segmentOf(id)}`)) return cached;
     try {
       return remember(new SharedBlock(id, openOsBlockBuffer(segmentOf(id))));
     } catch (e) {

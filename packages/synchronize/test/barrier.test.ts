@@ -1,7 +1,8 @@
 import { dumps, loads } from '@multiproc/serialization';
-import { describe, expect, it } from 'vitest';
+import { describeEachMethod, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Barrier, BrokenBarrierError } from '../src/index.js';
-import { startChildren, until, wire } from './helpers.js';
+import { startChildren, until } from './helpers.js';
 
 describe('Barrier (one thread)', () => {
   it('validates parties', () => {
@@ -93,48 +94,54 @@ describe('Barrier (one thread)', () => {
   });
 });
 
-describe('Barrier across workers', () => {
-  it('4 parties (2 sync, 2 async) cycle 1,000 times with distinct indices each round', async () => {
-    const workers = await startChildren(4);
-    const b = new Barrier(4);
-    const rounds = 1000;
-    const seen = await Promise.all(
-      workers.map((w, i) =>
-        w.call<number[]>('barrier', { prim: wire(b), rounds, mode: i % 2 ? 'sync' : 'async' }),
-      ),
-    );
-    for (let r = 0; r < rounds; r++) {
-      expect(seen.map((s) => s[r]).sort()).toEqual([0, 1, 2, 3]);
-    }
-    expect(b.nWaiting).toBe(0);
-    expect(b.broken).toBe(false);
-  });
+afterEach(stopChildren);
 
-  it('a worker timing out breaks the barrier for the others', async () => {
-    const workers = await startChildren(2);
-    const b = new Barrier(3);
-    const results = await Promise.all([
-      workers[0].call('barrierExpectBroken', { prim: wire(b), mode: 'sync', timeout: 30 }),
-      workers[1].call('barrierExpectBroken', { prim: wire(b), mode: 'async' }),
-    ]);
-    expect(results).toEqual(['broken', 'broken']);
-    expect(b.broken).toBe(true);
-  });
+// Last in the file: the [spawn] block switches this file to OS shared memory.
+describeEachMethod((method) => {
+  describe('Barrier across workers', () => {
+    it('4 parties (2 sync, 2 async) cycle 1,000 times with distinct indices each round', async () => {
+      const workers = await startChildren(4, method);
+      const b = new Barrier(4);
+      const rounds = 1000;
+      const seen = await Promise.all(
+        workers.map((w, i) => w.call<number[]>('barrier', b, rounds, i % 2 ? 'sync' : 'async')),
+      );
+      for (let r = 0; r < rounds; r++) {
+        expect(seen.map((s) => s[r]).sort()).toEqual([0, 1, 2, 3]);
+      }
+      expect(b.nWaiting).toBe(0);
+      expect(b.broken).toBe(false);
+    });
 
-  it('abort() from the main thread releases workers blocked in wait (sync and async)', async () => {
-    const workers = await startChildren(2);
-    const b = new Barrier(3);
-    const results = Promise.all(
-      workers.map((w, i) => w.call('barrierExpectBroken', { prim: wire(b), mode: i ? 'sync' : 'async' })),
-    );
-    await until(() => b.nWaiting === 2, 'two parties to arrive');
-    b.abort();
-    expect(await results).toEqual(['broken', 'broken']);
-  });
+    it('a child timing out breaks the barrier for the others; BrokenBarrierError travels back', async () => {
+      const [a, c] = await startChildren(2, method);
+      const b = new Barrier(3);
+      const results = await Promise.allSettled([
+        a.call('barrier', b, 1, 'sync', 30),
+        c.call('barrier', b, 1, 'async'),
+      ]);
+      for (const r of results) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BrokenBarrierError);
+      }
+      expect(b.broken).toBe(true);
+    });
 
-  it('the default timeout travels to the workers', async () => {
-    const workers = await startChildren(1);
-    const b = new Barrier(2, { timeout: 20 });
-    expect(await workers[0].call('barrierExpectBroken', { prim: wire(b), mode: 'async' })).toBe('broken');
+    it('abort() from the parent releases children blocked in wait (sync and async)', async () => {
+      const workers = await startChildren(2, method);
+      const b = new Barrier(3);
+      const results = Promise.allSettled(
+        workers.map((w, i) => w.call('barrier', b, 1, i ? 'sync' : 'async')),
+      );
+      await until(() => b.nWaiting === 2, 'two parties to arrive');
+      b.abort();
+      for (const r of await results) {
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BrokenBarrierError);
+      }
+      // the default timeout travels with the barrier
+      const timed = new Barrier(2, { timeout: 20 });
+      await expect(workers[0].call('barrier', timed, 1, 'async')).rejects.toBeInstanceOf(BrokenBarrierError);
+      expect(timed.broken).toBe(true);
+    });
   });
 });

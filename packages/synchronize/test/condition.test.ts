@@ -1,7 +1,9 @@
+import { allocateBlock } from '@multiproc/memory';
 import { dumps, loads } from '@multiproc/serialization';
-import { describe, expect, it } from 'vitest';
+import { describeEachMethod, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Condition, Lock, RLock } from '../src/index.js';
-import { startChild, startChildren, until, wire, word } from './helpers.js';
+import { startChildren, until, word } from './helpers.js';
 
 const waiters = (c: Condition) => word(c, 1);
 
@@ -79,64 +81,64 @@ describe('Condition (one thread)', () => {
   });
 });
 
-describe('Condition across workers', () => {
-  it('notify without the lock throws in a worker too', async () => {
-    const w = await startChild();
-    await expect(w.call('notifyWithoutLock', { prim: wire(new Condition()) })).rejects.toThrow(
-      /acquire it first/,
-    );
-  });
+afterEach(stopChildren);
 
-  it('the lock travels with it', async () => {
-    const w = await startChild();
-    const c = new Condition();
-    c.acquireSync();
-    expect(await w.call('acquireSync', { prim: wire(c), opts: { timeout: 20 } })).toBe(false);
-    c.release();
-  });
-
-  it('notifyAll wakes every waiter (sync and async, RLock and Lock)', async () => {
-    for (const lock of [new RLock(), new Lock()]) {
-      const workers = await startChildren(3);
-      const c = new Condition(lock);
-      const waits = workers.map((w, i) =>
-        w.call('condWait', { prim: wire(c), mode: i % 2 ? 'sync' : 'async' }),
-      );
-      await until(() => waiters(c) === 3, 'three waiters');
+// Last in the file: the [spawn] block switches this file to OS shared memory.
+describeEachMethod((method) => {
+  describe('Condition across workers', () => {
+    it('the lock travels with it; notify without the lock throws in a child too', async () => {
+      const [w] = await startChildren(1, method);
+      const c = new Condition();
       c.acquireSync();
-      c.notifyAll();
+      expect(await w.call('acquireSync', c, { timeout: 20 })).toBe(false);
       c.release();
-      expect(await Promise.all(waits)).toEqual([true, true, true]);
-      await Promise.all(workers.map((w) => w.terminate()));
-    }
-  });
+      await expect(w.call('notify', c)).rejects.toThrow(/acquire it first/);
+      // a child times out waiting when nobody notifies (sync and async)
+      expect(await w.call('condWait', c, 'sync', 20)).toBe(false);
+      expect(await w.call('condWait', c, 'async', 20)).toBe(false);
+    });
 
-  it('notify(1) wakes one waiter, a worker times out waiting', async () => {
-    const workers = await startChildren(2);
-    const c = new Condition();
-    const waits = workers.map((w) => w.call('condWait', { prim: wire(c), mode: 'sync', timeout: 300 }));
-    await until(() => waiters(c) === 2, 'two waiters');
-    c.acquireSync();
-    c.notify(1);
-    c.release();
-    const results = await Promise.all(waits);
-    expect(results).toContain(true); // the notified one; the other may time out (false)
-  });
+    it('notifyAll wakes every waiter (sync and async, RLock and Lock)', async () => {
+      const workers = await startChildren(3, method);
+      for (const lock of [new RLock(), new Lock()]) {
+        const c = new Condition(lock);
+        const waits = workers.map((w, i) => w.call('condWait', c, i % 2 ? 'sync' : 'async'));
+        await until(() => waiters(c) === 3, 'three waiters');
+        c.acquireSync();
+        c.notifyAll();
+        c.release();
+        expect(await Promise.all(waits)).toEqual([true, true, true]);
+      }
+    });
 
-  it('producer/consumer: 2 producers, 2 consumers (sync + async), no lost wake-ups', async () => {
-    const [p1, p2, c1, c2] = await startChildren(4);
-    const c = new Condition();
-    const items = new SharedArrayBuffer(8);
-    const n = 2000;
-    const consumed = Promise.all([
-      c1.call('consume', { prim: wire(c), items, n, mode: 'sync' }),
-      c2.call('consume', { prim: wire(c), items, n, mode: 'async' }),
-    ]);
-    await Promise.all([
-      p1.call('produce', { prim: wire(c), items, n, mode: 'sync' }),
-      p2.call('produce', { prim: wire(c), items, n, mode: 'async' }),
-    ]);
-    expect(await consumed).toEqual([n, n]);
-    expect(new Int32Array(items)[0]).toBe(0);
+    it('notify(1) wakes a waiter; the others keep waiting for the next notify', async () => {
+      const workers = await startChildren(2, method);
+      const c = new Condition();
+      const waits = workers.map((w) => w.call('condWait', c, 'sync', 30_000));
+      await until(() => waiters(c) === 2, 'two waiters');
+      c.acquireSync();
+      c.notify(1);
+      c.release();
+      // at least one wakes (a waiter that had not yet slept may see the same notify, as in POSIX)
+      expect(await Promise.race(waits)).toBe(true);
+      c.acquireSync();
+      c.notify(2);
+      c.release();
+      expect(await Promise.all(waits)).toEqual([true, true]);
+    });
+
+    it('producer/consumer: 2 producers, 2 consumers (sync + async), no lost wake-ups', async () => {
+      const [p1, p2, c1, c2] = await startChildren(4, method);
+      const c = new Condition();
+      const items = allocateBlock(8);
+      const n = 2000;
+      const consumed = Promise.all([
+        c1.call('consume', c, items, n, 'sync'),
+        c2.call('consume', c, items, n, 'async'),
+      ]);
+      await Promise.all([p1.call('produce', c, items, n, 'sync'), p2.call('produce', c, items, n, 'async')]);
+      expect(await consumed).toEqual([n, n]);
+      expect(items.i32[0]).toBe(0);
+    });
   });
 });

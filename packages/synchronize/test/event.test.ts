@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describeEachMethod, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Event } from '../src/index.js';
-import { startChildren, until, wire, word } from './helpers.js';
+import { startChildren, until, word } from './helpers.js';
 
 describe('Event', () => {
   it('sets, clears, and waits in one thread', async () => {
@@ -23,34 +24,35 @@ describe('Event', () => {
     expect(() => e.waitSync({ signal: AbortSignal.abort() })).toThrow();
     expect(() => e.waitSync('soon' as any)).toThrow(TypeError);
   });
+});
 
-  it('set() wakes every waiter, sync and async, in several workers', async () => {
-    const workers = await startChildren(4);
-    const e = new Event();
-    const waits = workers.map((w, i) =>
-      w.call('eventWait', { prim: wire(e), mode: i % 2 ? 'sync' : 'async' }),
-    );
-    const mainWait = e.wait();
-    await until(() => word(e, 1) === 5, 'all waiters to sleep');
-    await workers[0].call('eventSet', { prim: wire(e) }).catch(() => {});
-    expect(await Promise.all(waits)).toEqual([true, true, true, true]);
-    expect(await mainWait).toBe(true);
-  });
+afterEach(stopChildren);
 
-  it('a set() followed at once by clear() still releases those already waiting', async () => {
-    const [w] = await startChildren(1);
-    const e = new Event();
-    const waiting = w.call('eventWait', { prim: wire(e), mode: 'sync', timeout: 20_000 });
-    await until(() => word(e, 1) === 1, 'the worker to sleep');
-    e.set();
-    e.clear();
-    expect(await waiting).toBe(true);
-  });
+// Last in the file: the [spawn] block switches this file to OS shared memory.
+describeEachMethod((method) => {
+  describe('Event across workers', () => {
+    it('set() from a child wakes every waiter, sync and async, in several children and the parent', async () => {
+      const workers = await startChildren(4, method);
+      const e = new Event();
+      const waits = workers.map((w, i) => w.call('eventWait', e, i % 2 ? 'sync' : 'async'));
+      const mainWait = e.wait();
+      await until(() => word(e, 1) === 5, 'all waiters to sleep');
+      // workers[0] waits asynchronously, so it still answers calls
+      expect(await workers[0].call('eventSet', e)).toBe(true);
+      expect(await Promise.all(waits)).toEqual([true, true, true, true]);
+      expect(await mainWait).toBe(true);
+    });
 
-  it('a worker times out waiting', async () => {
-    const [w] = await startChildren(1);
-    const e = new Event();
-    expect(await w.call('eventWait', { prim: wire(e), mode: 'sync', timeout: 20 })).toBe(false);
-    expect(await w.call('eventWait', { prim: wire(e), mode: 'async', timeout: 20 })).toBe(false);
+    it('a set() followed at once by clear() still releases a child already waiting; a child times out', async () => {
+      const [w] = await startChildren(1, method);
+      const e = new Event();
+      const waiting = w.call('eventWait', e, 'sync', 20_000);
+      await until(() => word(e, 1) === 1, 'the child to sleep');
+      e.set();
+      e.clear();
+      expect(await waiting).toBe(true);
+      expect(await w.call('eventWait', e, 'sync', 20)).toBe(false);
+      expect(await w.call('eventWait', e, 'async', 20)).toBe(false);
+    });
   });
 });

@@ -1,7 +1,9 @@
+import { allocateBlock } from '@multiproc/memory';
 import { dumps, loads } from '@multiproc/serialization';
-import { describe, expect, it } from 'vitest';
+import { describeEachMethod, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Lock, RLock } from '../src/index.js';
-import { startChild, startChildren, until, wire, word } from './helpers.js';
+import { startChildren, until, word } from './helpers.js';
 
 describe('Lock (one thread)', () => {
   it('acquires, reports locked, releases', async () => {
@@ -84,111 +86,6 @@ describe('Lock (one thread)', () => {
   });
 });
 
-describe('Lock across workers', () => {
-  it('a worker sees the same lock; a plain Lock may be released by another worker', async () => {
-    const w = await startChild();
-    const lock = new Lock();
-    expect(await w.call('isLock', { prim: wire(lock) })).toBe(true);
-    expect(await w.call('acquireSync', { prim: wire(lock) })).toBe(true);
-    expect(lock.locked()).toBe(true);
-    expect(lock.acquireSync({ timeout: 10 })).toBe(false);
-    lock.release(); // released by the main thread: allowed for a plain Lock, as in Python
-    expect(await w.call('locked', { prim: wire(lock) })).toBe(false);
-  });
-
-  it('a lock held in the main thread makes a worker time out (sync and async)', async () => {
-    const w = await startChild();
-    const lock = new Lock();
-    lock.acquireSync();
-    expect(await w.call('acquireSync', { prim: wire(lock), opts: { timeout: 30 } })).toBe(false);
-    expect(await w.call('acquire', { prim: wire(lock), opts: { timeout: 30 } })).toBe(false);
-    lock.release();
-  });
-
-  it('a worker blocked in acquireSync is woken by release', async () => {
-    const w = await startChild();
-    const lock = new Lock();
-    lock.acquireSync();
-    const got = w.call('acquireSync', { prim: wire(lock) });
-    await until(() => word(lock, 0) === 2, 'the worker to sleep on the lock');
-    lock.release();
-    expect(await got).toBe(true);
-    expect(lock.locked()).toBe(true);
-    await w.call('release', { prim: wire(lock) });
-  });
-
-  it('the main thread waits asynchronously for a lock a worker holds', async () => {
-    const w = await startChild();
-    const lock = new Lock();
-    await w.call('acquire', { prim: wire(lock) });
-    const mine = lock.acquire();
-    await w.call('release', { prim: wire(lock) });
-    expect(await mine).toBe(true);
-    lock.release();
-  });
-
-  for (const mode of ['sync', 'async'] as const) {
-    it(`stress (${mode}): 4 workers x 10,000 locked increments are exact`, async () => {
-      const workers = await startChildren(4);
-      const lock = new Lock();
-      const counter = new SharedArrayBuffer(4);
-      await Promise.all(
-        workers.map((w) => w.call('increment', { prim: wire(lock), counter, n: 10_000, mode })),
-      );
-      expect(new Int32Array(counter)[0]).toBe(40_000);
-      expect(lock.locked()).toBe(false);
-    });
-  }
-});
-
-describe('dead holder', () => {
-  it('a plain Lock stays locked, but timeouts and signals still get waiters out', async () => {
-    const w = await startChild();
-    const lock = new Lock();
-    expect(await w.call('acquireRobust', { prim: wire(lock) })).toBe(true);
-    await w.terminate();
-    expect(lock.locked()).toBe(true);
-    expect(lock.acquireSync({ timeout: 20 })).toBe(false);
-    await expect(lock.acquire({ signal: AbortSignal.timeout(20) })).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
-  });
-
-  it('a robust Lock is freed when its holder dies, and the next acquirer gets it', async () => {
-    const [a, b] = await startChildren(2);
-    const lock = new Lock({ robust: true });
-    expect(await a.call('acquireRobust', { prim: wire(lock) })).toBe(true);
-    const waiting = b.call('acquireSync', { prim: wire(lock), opts: { timeout: 20_000 } });
-    await until(() => word(lock, 0) === 2, 'b to sleep on the lock');
-    await a.terminate();
-    expect(await waiting).toBe(true);
-    expect(lock.acquireSync({ timeout: 10 })).toBe(false);
-    await b.call('release', { prim: wire(lock) });
-    expect(lock.acquireSync({ timeout: 1000 })).toBe(true);
-    lock.release();
-  });
-
-  it('a robust Lock released normally is not touched when its former holder exits', async () => {
-    const w = await startChild();
-    const lock = new Lock({ robust: true });
-    await w.call('acquireSync', { prim: wire(lock) });
-    await w.call('release', { prim: wire(lock) });
-    lock.acquireSync();
-    await w.terminate();
-    expect(lock.locked()).toBe(true);
-    lock.release();
-    expect(lock.locked()).toBe(false);
-  });
-
-  it('only the holder may release a robust Lock', async () => {
-    const w = await startChild();
-    const lock = new Lock({ robust: true });
-    lock.acquireSync();
-    await expect(w.call('release', { prim: wire(lock) })).rejects.toThrow(/only its holder/);
-    lock.release();
-  });
-});
-
 describe('RLock', () => {
   it('is recursive in its owner and must be released as many times', () => {
     const r = new RLock();
@@ -209,43 +106,163 @@ describe('RLock', () => {
     r.release();
     expect(r.locked()).toBe(false);
   });
+});
 
-  it('another worker cannot take it, nor release it', async () => {
-    const w = await startChild();
-    const r = new RLock();
-    r.acquireSync();
-    expect(await w.call('acquireSync', { prim: wire(r), opts: { timeout: 20 } })).toBe(false);
-    expect(await w.call('acquire', { prim: wire(r), opts: { block: false } })).toBe(false);
-    await expect(w.call('release', { prim: wire(r) })).rejects.toThrow(/owned by worker/);
-    r.release();
-    expect(await w.call('acquireSync', { prim: wire(r) })).toBe(true);
-    expect(() => r.release()).toThrow(/owned by worker/);
-    await w.call('release', { prim: wire(r) });
+afterEach(stopChildren);
+
+// Last in the file: the [spawn] block switches this file to OS shared memory.
+describeEachMethod((method) => {
+  describe('Lock across workers', () => {
+    it('a child sees the same lock; a plain Lock may be released by another worker', async () => {
+      const [w] = await startChildren(1, method);
+      expect(w.pid !== process.pid).toBe(method === 'spawn'); // a real child process under spawn
+      const lock = new Lock();
+      expect(await w.call('isLock', lock)).toBe(true);
+      expect(await w.call('echo', lock)).toBe(lock);
+      expect(await w.call('acquireSync', lock)).toBe(true);
+      expect(lock.locked()).toBe(true);
+      expect(lock.acquireSync({ timeout: 10 })).toBe(false);
+      lock.release(); // released by the parent: allowed for a plain Lock, as in Python
+      expect(await w.call('locked', lock)).toBe(false);
+    });
+
+    it('a lock held by the parent makes a child time out (sync and async)', async () => {
+      const [w] = await startChildren(1, method);
+      const lock = new Lock();
+      lock.acquireSync();
+      expect(await w.call('acquireSync', lock, { timeout: 30 })).toBe(false);
+      expect(await w.call('acquire', lock, { timeout: 30 })).toBe(false);
+      expect(await w.call('acquire', lock, { block: false })).toBe(false);
+      lock.release();
+    });
+
+    it('a child blocked in acquireSync is woken by release; the parent waits async for a child', async () => {
+      const [w] = await startChildren(1, method);
+      const lock = new Lock();
+      lock.acquireSync();
+      const got = w.call('acquireSync', lock);
+      await until(() => word(lock, 0) === 2, 'the child to sleep on the lock');
+      lock.release();
+      expect(await got).toBe(true);
+      expect(lock.locked()).toBe(true);
+      const mine = lock.acquire();
+      await w.call('release', lock);
+      expect(await mine).toBe(true);
+      lock.release();
+    });
+
+    it('stress: 4 children (2 sync, 2 async) x 10,000 locked increments are exact', async () => {
+      const workers = await startChildren(4, method);
+      const lock = new Lock();
+      const counter = allocateBlock(8);
+      await Promise.all(
+        workers.map((w, i) => w.call('increment', lock, counter, 10_000, i % 2 ? 'sync' : 'async')),
+      );
+      expect(counter.i32[0]).toBe(40_000);
+      expect(lock.locked()).toBe(false);
+    });
   });
 
-  for (const mode of ['sync', 'async'] as const) {
-    it(`stress (${mode}): 4 workers x 10,000 re-entrant increments are exact`, async () => {
-      const workers = await startChildren(4);
+  describe('dead holder', () => {
+    it('a plain Lock held by a killed child stays locked, but waiters still time out', async () => {
+      const [a, b] = await startChildren(2, method);
+      const lock = new Lock();
+      expect(await a.call('acquireSync', lock)).toBe(true);
+      expect(await a.kill()).toBe(-9);
+      expect(lock.locked()).toBe(true);
+      expect(lock.acquireSync({ timeout: 20 })).toBe(false);
+      await expect(lock.acquire({ signal: AbortSignal.timeout(20) })).rejects.toMatchObject({
+        name: 'TimeoutError',
+      });
+      expect(await b.call('acquireSync', lock, { timeout: 20 })).toBe(false);
+      expect(await b.call('acquire', lock, { timeout: 20 })).toBe(false);
+      lock.release(); // a plain Lock: anyone may free it
+      expect(await b.call('acquireSync', lock, { timeout: 20_000 })).toBe(true);
+    });
+
+    it('a robust Lock held by a killed child is freed, and the sleeping acquirer gets it', async () => {
+      const [a, b] = await startChildren(2, method);
+      const lock = new Lock({ robust: true });
+      expect(await a.call('acquireSync', lock)).toBe(true);
+      const waiting = b.call('acquireSync', lock, { timeout: 20_000 });
+      await until(() => word(lock, 0) === 2, 'b to sleep on the lock');
+      expect(await a.kill()).toBe(-9);
+      expect(await waiting).toBe(true);
+      expect(lock.acquireSync({ timeout: 10 })).toBe(false);
+      await b.call('release', lock);
+      expect(lock.acquireSync({ timeout: 20_000 })).toBe(true);
+      lock.release();
+    });
+
+    it('a robust Lock held by a terminated child is freed for the parent', async () => {
+      const [w] = await startChildren(1, method);
+      const lock = new Lock({ robust: true });
+      expect(await w.call('acquire', lock)).toBe(true);
+      expect(lock.acquireSync({ timeout: 10 })).toBe(false);
+      await w.terminate();
+      expect(lock.acquireSync({ timeout: 20_000 })).toBe(true);
+      lock.release();
+      expect(lock.locked()).toBe(false);
+    });
+
+    it('a robust Lock released normally is not touched when its former holder exits', async () => {
+      const [w] = await startChildren(1, method);
+      const lock = new Lock({ robust: true });
+      await w.call('acquireSync', lock);
+      await w.call('release', lock);
+      lock.acquireSync();
+      await w.kill();
+      expect(lock.locked()).toBe(true);
+      lock.release();
+      expect(lock.locked()).toBe(false);
+    });
+
+    it('only the holder may release a robust Lock', async () => {
+      const [w] = await startChildren(1, method);
+      const lock = new Lock({ robust: true });
+      lock.acquireSync();
+      await expect(w.call('release', lock)).rejects.toThrow(/only its holder/);
+      lock.release();
+    });
+  });
+
+  describe('RLock across workers', () => {
+    it('another child cannot take it, nor release it', async () => {
+      const [w] = await startChildren(1, method);
       const r = new RLock();
-      const counter = new SharedArrayBuffer(4);
+      r.acquireSync();
+      expect(await w.call('acquireSync', r, { timeout: 20 })).toBe(false);
+      expect(await w.call('acquire', r, { block: false })).toBe(false);
+      await expect(w.call('release', r)).rejects.toThrow(/owned by worker/);
+      r.release();
+      expect(await w.call('acquireSync', r)).toBe(true);
+      expect(() => r.release()).toThrow(/owned by worker/);
+      await w.call('release', r);
+    });
+
+    it('stress: 4 children (2 sync, 2 async) x 10,000 re-entrant increments are exact', async () => {
+      const workers = await startChildren(4, method);
+      const r = new RLock();
+      const counter = allocateBlock(8);
       await Promise.all(
-        workers.map((w) => w.call('increment', { prim: wire(r), counter, n: 10_000, mode, depth: 2 })),
+        workers.map((w, i) => w.call('increment', r, counter, 10_000, i % 2 ? 'sync' : 'async', 2)),
       );
-      expect(new Int32Array(counter)[0]).toBe(40_000);
+      expect(counter.i32[0]).toBe(40_000);
       expect(r.locked()).toBe(false);
     });
-  }
 
-  it('a robust RLock is freed when its owner dies', async () => {
-    const w = await startChild();
-    const r = new RLock({ robust: true });
-    await w.call('acquireRobust', { prim: wire(r) });
-    expect(r.acquireSync({ timeout: 10 })).toBe(false);
-    await w.terminate();
-    expect(r.acquireSync({ timeout: 5000 })).toBe(true);
-    expect(r.acquireSync()).toBe(true);
-    r.release();
-    r.release();
-    expect(r.locked()).toBe(false);
+    it('a robust RLock is freed when its owner is killed', async () => {
+      const [w] = await startChildren(1, method);
+      const r = new RLock({ robust: true });
+      expect(await w.call('acquireSync', r)).toBe(true);
+      expect(await w.call('acquireSync', r)).toBe(true); // depth 2
+      expect(r.acquireSync({ timeout: 10 })).toBe(false);
+      await w.kill();
+      expect(r.acquireSync({ timeout: 20_000 })).toBe(true);
+      expect(r.acquireSync()).toBe(true);
+      r.release();
+      r.release();
+      expect(r.locked()).toBe(false);
+    });
   });
 });

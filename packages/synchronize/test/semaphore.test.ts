@@ -1,7 +1,9 @@
+import { allocateBlock } from '@multiproc/memory';
 import { dumps, loads } from '@multiproc/serialization';
-import { describe, expect, it } from 'vitest';
+import { describeEachMethod, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BoundedSemaphore, Semaphore } from '../src/index.js';
-import { startChild, startChildren, until, wire, word } from './helpers.js';
+import { startChildren, until, word } from './helpers.js';
 
 describe('Semaphore', () => {
   it('counts down and up; acquire fails at 0 without blocking when asked', async () => {
@@ -44,45 +46,59 @@ describe('Semaphore', () => {
     expect(back).toBe(s);
     expect(back).toBeInstanceOf(BoundedSemaphore);
   });
-
-  it('a worker blocked in acquire (sync and async) is woken by a release from another thread', async () => {
-    const [a, b] = await startChildren(2);
-    const s = new Semaphore(0);
-    const p1 = a.call('acquireSync', { prim: wire(s) });
-    const p2 = b.call('acquire', { prim: wire(s) });
-    await until(() => word(s, 1) === 2, 'both workers to sleep');
-    s.release(2);
-    expect(await Promise.all([p1, p2])).toEqual([true, true]);
-    expect(s.getValue()).toBe(0);
-    await a.call('release', { prim: wire(s), n: 1 });
-    expect(s.getValue()).toBe(1);
-  });
-
-  for (const mode of ['sync', 'async'] as const) {
-    it(`stress (${mode}): Semaphore(1) guards 4 workers x 10,000 increments exactly`, async () => {
-      const workers = await startChildren(4);
-      const s = new Semaphore(1);
-      const counter = new SharedArrayBuffer(4);
-      await Promise.all(workers.map((w) => w.call('increment', { prim: wire(s), counter, n: 10_000, mode })));
-      expect(new Int32Array(counter)[0]).toBe(40_000);
-      expect(s.getValue()).toBe(1);
-    });
-  }
 });
 
 describe('BoundedSemaphore', () => {
-  it('throws a RangeError when released past its initial value, in any worker', async () => {
+  it('throws a RangeError when released past its initial value', async () => {
     const s = new BoundedSemaphore(2);
     expect(() => s.release()).toThrow(RangeError);
     s.acquireSync();
     s.release();
     expect(() => s.release()).toThrow(/released too many times/);
     expect(s.getValue()).toBe(2);
-    const w = await startChild();
-    await expect(w.call('release', { prim: wire(s) })).rejects.toMatchObject({ name: 'RangeError' });
-    s.acquireSync();
-    expect(() => s.release(2)).toThrow(RangeError);
-    await w.call('release', { prim: wire(s) });
-    expect(s.getValue()).toBe(2);
+  });
+});
+
+afterEach(stopChildren);
+
+// Last in the file: the [spawn] block switches this file to OS shared memory.
+describeEachMethod((method) => {
+  describe('Semaphore across workers', () => {
+    it('children blocked in acquire (sync and async) are woken by a release from the parent', async () => {
+      const [a, b] = await startChildren(2, method);
+      const s = new Semaphore(0);
+      const p1 = a.call('acquireSync', s);
+      const p2 = b.call('acquire', s);
+      await until(() => word(s, 1) === 2, 'both children to sleep');
+      s.release(2);
+      expect(await Promise.all([p1, p2])).toEqual([true, true]);
+      expect(s.getValue()).toBe(0);
+      await a.call('release', s, 1);
+      expect(s.getValue()).toBe(1);
+      expect(await b.call('acquireSync', s, { timeout: 20_000 })).toBe(true);
+      expect(await a.call('acquire', s, { timeout: 20 })).toBe(false);
+    });
+
+    it('stress: Semaphore(1) guards 4 children (2 sync, 2 async) x 10,000 increments exactly', async () => {
+      const workers = await startChildren(4, method);
+      const s = new Semaphore(1);
+      const counter = allocateBlock(8);
+      await Promise.all(
+        workers.map((w, i) => w.call('increment', s, counter, 10_000, i % 2 ? 'sync' : 'async')),
+      );
+      expect(counter.i32[0]).toBe(40_000);
+      expect(s.getValue()).toBe(1);
+    });
+
+    it('a BoundedSemaphore released past its initial value throws a RangeError in a child', async () => {
+      const [w] = await startChildren(1, method);
+      const s = new BoundedSemaphore(2);
+      await expect(w.call('release', s)).rejects.toBeInstanceOf(RangeError);
+      s.acquireSync();
+      expect(() => s.release(2)).toThrow(RangeError);
+      await w.call('release', s);
+      expect(s.getValue()).toBe(2);
+      await expect(w.call('release', s)).rejects.toThrow(/released too many times/);
+    });
   });
 });
