@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { allocateBlock, type SharedBlock, waitAsync } from '@multiproc/memory';
+import { type Child, describeEachMethod, startChild, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   BrokenPipeError,
   BufferTooShort,
@@ -8,10 +10,36 @@ import {
   MessageTooLongError,
   Pipe,
 } from '../src/index.js';
-import { firstMessage, start, stopAll } from './helpers.js';
 
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
-afterAll(stopAll);
+afterEach(stopChildren);
+
+/** A call that ends with the child (an endless loop, or an exit): its rejection is expected. */
+const endless = (call: Promise<unknown>): void => void call.catch(() => {});
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+type FloodItem = number | { i: number; pad: Uint8Array };
+/** The index of a message of the fixture's flood (a number, or { i, pad } for a spilled one). */
+const floodIndex = (x: FloodItem) => (typeof x === 'number' ? x : x.i);
+
+/** Everything left in `r` until EOF (which must come). */
+async function drain<T>(r: Connection): Promise<T[]> {
+  const got: T[] = [];
+  for (;;) {
+    try {
+      got.push(await r.recv<T>());
+    } catch (e) {
+      expect(e).toBeInstanceOf(EOFError);
+      return got;
+    }
+  }
+}
+
+/** Asks the fixture's flood to park between two sends (holding no lock) and waits until it has. */
+async function parkFlood(ctl: SharedBlock): Promise<number> {
+  Atomics.store(ctl.i32, 1, 1);
+  while (Atomics.load(ctl.i32, 2) === 0) await waitAsync(ctl.i32, 2, 0, 100);
+  return Atomics.load(ctl.i32, 0);
+}
 
 describe('Pipe in one thread', () => {
   it('sends values both ways on a duplex pipe (recv and recvSync)', async () => {
@@ -153,114 +181,165 @@ describe('Pipe in one thread', () => {
   });
 });
 
-describe('Pipe across workers', () => {
-  it("the seed's echo: x + 5 with recvSync in the worker, parent closes its copy after start", async () => {
-    const [parent, child] = Pipe();
-    const w = start(fixture, 'echo', child);
-    child.close(); // the worker holds it from the moment it was sent
+describeEachMethod((method) => {
+  const start = (n: number): Promise<Child[]> =>
+    Promise.all(Array.from({ length: n }, () => startChild(fixture, method)));
+
+  it("the seed's echo: x + 5 with recvSync in the child, parent closes its copy after the call", async () => {
+    const [child] = await start(1);
+    const [parent, end] = Pipe();
+    const done = child.call('echo', end);
+    end.close(); // the child holds it from the moment it was sent
     for (let i = 0; i < 100; i++) {
       parent.send(i);
       expect(await parent.recv()).toBe(i + 5);
     }
     parent.close();
-    expect(await w.result).toBe('eof');
+    expect(await done).toBe('eof');
   });
 
-  it('EOF only after every holder of the write end closed or exited', async () => {
+  it('EOF only after every holder of the write end closed, exited or was killed', async () => {
     const [r, w] = Pipe({ duplex: false });
-    const producers = [0, 1, 2].map((k) => start(fixture, 'produce', w, k * 1000, 1000, k !== 1));
-    const holder = start(fixture, 'holdThenClose', w, 300);
+    const [p0, p1, p2, holder] = await start(4);
+    const closes = p0.call('produce', w, 0, 1000, 'close');
+    endless(p1.call('produce', w, 1000, 1000, 'exit')); // exits without closing
+    const killed = p2.call('produce', w, 2000, 1000, 'keep').then(() => p2.kill());
+    const held = holder.call('holdThenClose', w, 300);
     w.close();
-    const got: number[] = [];
-    for (;;) {
-      try {
-        got.push(await r.recv<number>());
-      } catch (e) {
-        expect(e).toBeInstanceOf(EOFError);
-        break;
-      }
-    }
+    const got = await drain<number>(r);
     expect(got.length).toBe(3000);
     expect(new Set(got).size).toBe(3000);
-    for (const p of producers) expect(await p.result).toBe(1000);
-    expect(await holder.result).toBe('closed');
-    // FIFO per producer
+    expect(await closes).toBe(1000);
+    expect(await p1.exited).toBe(0);
+    expect(await killed).toBe(-9);
+    expect(await held).toBe('closed');
     for (let k = 0; k < 3; k++) {
       const mine = got.filter((x) => Math.floor(x / 1000) === k);
-      expect(mine).toEqual([...mine].sort((x, y) => x - y));
+      expect(mine).toEqual(range(k * 1000, 1000)); // FIFO per producer
     }
   });
 
-  it('a writer terminated mid-stream: the reader gets its data, then EOF, never a hang', async () => {
+  it('EOF refcounting, step by step: a holder that closes, exits, is terminated, is killed', async () => {
     const [r, w] = Pipe({ duplex: false });
-    const p = start(fixture, 'flood', w);
+    const children = await start(4);
+    expect(await Promise.all(children.map((c) => c.call('hold', w)))).toEqual([1, 1, 1, 1]);
     w.close();
-    await firstMessage(p.worker);
-    await new Promise((res) => setTimeout(res, 50));
-    await p.worker.terminate();
-    await p.exited;
-    let n = 0;
-    let last = -1;
-    for (;;) {
-      try {
-        const x = r.recvSync<number>();
-        expect(x).toBe(last + 1);
-        last = x;
-        n++;
-      } catch (e) {
-        expect(e).toBeInstanceOf(EOFError);
-        break;
-      }
-    }
-    expect(n).toBeGreaterThan(0);
+    const [closer, exiter, terminated, killed] = children;
+    expect(r.pollSync()).toBe(false); // four holders left, nothing to read
+    expect(await closer.call('release')).toBe('released');
+    expect(r.pollSync()).toBe(false);
+    endless(exiter.call('exit', 0));
+    expect(await exiter.exited).toBe(0);
+    expect(r.pollSync()).toBe(false);
+    expect(await terminated.terminate()).toBe(-15);
+    expect(r.pollSync()).toBe(false);
+    expect(await killed.kill()).toBe(-9); // exited resolves once its exit hooks ran
+    expect(r.pollSync()).toBe(true);
+    await expect(r.recv()).rejects.toBeInstanceOf(EOFError);
   });
 
-  it('a blocked recv wakes with EOF when the last writer dies', async () => {
+  it('the peer of a duplex pipe killed while holding its end: BrokenPipeError on send, EOF on recv', async () => {
+    const [a, b] = Pipe();
+    const [peer] = await start(1);
+    expect(await peer.call('hold', b)).toBe(1);
+    b.close();
+    a.send('into the void');
+    expect(a.pollSync()).toBe(false);
+    expect(await peer.kill()).toBe(-9);
+    expect(() => a.send(1)).toThrow(BrokenPipeError);
+    await expect(a.recv()).rejects.toBeInstanceOf(EOFError);
+  });
+
+  it('a writer killed mid-stream: the reader gets every message it sent, in order, then EOF', async () => {
     const [r, w] = Pipe({ duplex: false });
-    const p = start(fixture, 'produce', w, 0, 1, false); // sends 1, exits without closing
+    const ctl = allocateBlock(64);
+    const [flooder] = await start(1);
+    endless(flooder.call('flood', w, ctl));
     w.close();
+    expect(await flooder.nextEvent()).toBe('flooding');
+    for (let i = 0; i < 1000; i++) expect(floodIndex(await r.recv<FloodItem>())).toBe(i); // in full swing
+    expect(await flooder.kill()).toBe(-9); // anywhere: between two sends or inside one
+    const sent = Atomics.load(ctl.i32, 0);
+    const got = (await drain<FloodItem>(r)).map(floodIndex);
+    expect(got).toEqual(range(1000, got.length));
+    expect([sent, sent + 1]).toContain(1000 + got.length); // + the send it was killed in, if committed
+  });
+
+  it('a writer killed between two sends: the other writers keep working, EOF once they are done', async () => {
+    const [r, w] = Pipe({ duplex: false });
+    const ctl = allocateBlock(64);
+    const [flooder, other] = await start(2);
+    endless(flooder.call('flood', w, ctl));
+    expect(await flooder.nextEvent()).toBe('flooding');
+    const during = other.call('produce', w, 1_000_000, 10_000, 'close');
+    expect(await r.poll(null)).toBe(true);
+    const sent = await parkFlood(ctl);
+    expect(await flooder.kill()).toBe(-9);
+    expect(await other.call('produce', w, 2_000_000, 1000, 'close')).toBe(1000);
+    w.send(3_000_000);
+    w.close();
+    expect(await during).toBe(10_000);
+    const got = (await drain<FloodItem>(r)).map(floodIndex);
+    expect(got.filter((x) => x < 1_000_000)).toEqual(range(0, sent));
+    expect(got.filter((x) => x >= 1_000_000 && x < 2_000_000)).toEqual(range(1_000_000, 10_000));
+    expect(got.slice(-1001)).toEqual([...range(2_000_000, 1000), 3_000_000]);
+  });
+
+  it('a blocked recv wakes with EOF when the last writer exits without closing', async () => {
+    const [r, w] = Pipe({ duplex: false });
+    const [p] = await start(1);
+    w.send('mine');
+    endless(p.call('produce', w, 0, 1, 'exit')); // sends 0, exits without closing
+    w.close();
+    expect(await r.recv()).toBe('mine');
     expect(await r.recv()).toBe(0);
     await expect(r.recv()).rejects.toThrow(EOFError);
-    await p.exited;
+    expect(await p.exited).toBe(0);
   });
 
   it('64 MiB messages both ways', async () => {
     const n = 64 * 1024 * 1024;
     const [a, b] = Pipe();
-    const w = start(fixture, 'recvBig', b);
+    const [child] = await start(1);
     const big = new Uint8Array(n);
     let sum = 0;
     for (let i = 0; i < n; i += 4099) sum += big[i] = (i * 7) & 255;
+    const received = child.call('recvBig', b);
     a.send(big);
-    expect(await w.result).toEqual([n, sum]);
-    const s = start(fixture, 'sendBig', b, n);
+    expect(await received).toEqual([n, sum]);
+    const sent = child.call('sendBig', b, n);
     b.close();
     const got = await a.recv<Uint8Array>();
     expect(got.length).toBe(n);
     expect(got[4099 * 3]).toBe((4099 * 3) & 255);
-    await s.result;
+    expect(await sent).toBe(n);
   });
 
-  it('ping-pong with recvSync in the worker', async () => {
+  it('ping-pong with recvSync on both sides', async () => {
     const [a, b] = Pipe();
-    const w = start(fixture, 'pingpong', b, 2000);
+    const [child] = await start(1);
+    const done = child.call('pingpong', b, 2000);
     b.close();
-    for (let i = 0; i < 2000; i++) {
+    a.send(-1);
+    expect(await a.recv()).toBe(-1); // the child is in its loop: blocking this thread is safe now
+    for (let i = 1; i < 2000; i++) {
       a.send(i);
       expect(a.recvSync()).toBe(i);
     }
-    expect(await w.result).toBe(2000);
+    expect(await done).toBe(2000);
+    await expect(a.recv()).rejects.toBeInstanceOf(EOFError);
   });
 
-  it('a Connection sent through a Connection to a worker', async () => {
+  it('a Connection sent through a Connection to a child', async () => {
     const [a, b] = Pipe();
     const [c, d] = Pipe();
-    const w = start(fixture, 'relay', b);
+    const [child] = await start(1);
+    const done = child.call('relay', b);
     b.close();
     a.send(c);
     c.close();
     expect(await d.recv()).toBe('via relay');
     await expect(d.recv()).rejects.toThrow(EOFError);
-    expect(await w.result).toBe('ok');
+    expect(await done).toBe('ok');
   });
 });

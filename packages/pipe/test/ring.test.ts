@@ -1,9 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describeEachMethod, startChild, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY, EOF, MessageRing } from '../src/index.js';
-import { start, stopAll } from './helpers.js';
 
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
-afterAll(stopAll);
+afterEach(stopChildren);
 
 const bytes = (...xs: number[]) => new Uint8Array(xs);
 const copy = (b: Uint8Array) => [...b];
@@ -90,14 +90,19 @@ describe('MessageRing', () => {
     expect(ring.pollSync()).toBe(true);
     expect(await ring.poll()).toBe(true);
   });
+});
 
-  it('many producer and consumer workers: every message exactly once', async () => {
+describeEachMethod((method) => {
+  it('many producer and consumer children: every message exactly once', async () => {
     const ring = MessageRing.create({ capacity: 4096 });
-    const readers = [0, 1, 2].map(() => start(fixture, 'ringRead', ring.block, 1));
-    const writers = [0, 1, 2].map((k) => start(fixture, 'ringWrite', ring.block, k * 100_000, 20_000));
-    for (const w of writers) expect(await w.result).toBe(20_000);
+    const children = await Promise.all(Array.from({ length: 6 }, () => startChild(fixture, method)));
+    const readers = children.slice(0, 3).map((c) => c.call<number[]>('ringRead', ring.block, 1));
+    const writers = children
+      .slice(3)
+      .map((c, k) => c.call<number>('ringWrite', ring.block, k * 100_000, 20_000));
+    expect(await Promise.all(writers)).toEqual([20_000, 20_000, 20_000]);
     for (let i = 0; i < 3; i++) ring.write([stop()]);
-    const got = ((await Promise.all(readers.map((r) => r.result))) as number[][]).flat();
+    const got = (await Promise.all(readers)).flat();
     expect(got.length).toBe(60_000);
     expect(new Set(got).size).toBe(60_000);
   });

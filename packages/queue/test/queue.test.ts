@@ -1,9 +1,24 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { allocateBlock, type SharedBlock, waitAsync } from '@multiproc/memory';
+import { type Child, describeEachMethod, startChild, stopChildren } from '@multiproc/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, Empty, Full, JoinableQueue, Queue, SimpleQueue } from '../src/index.js';
-import { firstMessage, start, stopAll } from './helpers.js';
 
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
-afterAll(stopAll);
+afterEach(stopChildren);
+
+/** A call that ends with the child (an endless loop, or an exit): its rejection is expected. */
+const endless = (call: Promise<unknown>): void => void call.catch(() => {});
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+type FloodItem = number | { i: number; pad: Uint8Array };
+/** The index of an item of the fixture's flood (a number, or { i, pad } for a spilled one). */
+const floodIndex = (x: FloodItem) => (typeof x === 'number' ? x : x.i);
+
+/** Asks the fixture's flood to park between two puts (holding no lock) and waits until it has. */
+async function parkFlood(ctl: SharedBlock): Promise<number> {
+  Atomics.store(ctl.i32, 1, 1);
+  while (Atomics.load(ctl.i32, 2) === 0) await waitAsync(ctl.i32, 2, 0, 100);
+  return Atomics.load(ctl.i32, 0);
+}
 
 describe('Queue in one thread', () => {
   it('put/get, putSync/getSync, putNowait/getNowait keep FIFO order', async () => {
@@ -148,15 +163,21 @@ describe('Queue in one thread', () => {
   });
 });
 
-describe('Queues across workers', () => {
+describeEachMethod((method) => {
+  const start = (n: number): Promise<Child[]> =>
+    Promise.all(Array.from({ length: n }, () => startChild(fixture, method)));
+
   it('many producers, many consumers: every item exactly once, FIFO per producer', async () => {
     const q = new Queue<number | null>(100);
-    const producers = [0, 1, 2].map((k) => start(fixture, 'produce', q, k * 100_000, 5000, k === 0, k !== 1));
-    const consumers = [false, true].map((useAsync) => start(fixture, 'consume', q, useAsync));
-    for (const p of producers) expect(await p.result).toBe(5000);
+    const children = await start(5);
+    const producers = children
+      .slice(0, 3)
+      .map((c, k) => c.call('produce', q, k * 100_000, 5000, k === 0 ? 'close' : 'keep', k !== 1));
+    const consumers = children.slice(3).map((c, k) => c.call<number[]>('consume', q, k === 1));
+    expect(await Promise.all(producers)).toEqual([5000, 5000, 5000]);
     q.putSync(null);
     await q.put(null);
-    const parts = (await Promise.all(consumers.map((c) => c.result))) as number[][];
+    const parts = await Promise.all(consumers);
     const all = parts.flat();
     expect(all.length).toBe(15_000);
     expect(new Set(all).size).toBe(15_000);
@@ -168,9 +189,12 @@ describe('Queues across workers', () => {
     }
   });
 
-  it('for await in main ends once every producer closed or exited, and q is drained', async () => {
+  it('for await in main ends once every producer closed, exited or was killed, and q is drained', async () => {
     const q = new Queue<number>();
-    const ps = [0, 1, 2].map((k) => start(fixture, 'produce', q, k * 1000, 1000, k === 2));
+    const [closer, exiter, killed] = await start(3);
+    const closes = closer.call('produce', q, 0, 1000, 'close');
+    endless(exiter.call('produce', q, 1000, 1000, 'exit'));
+    const kills = killed.call('produce', q, 2000, 1000, 'keep').then(() => killed.kill());
     let n = 0;
     let sum = 0;
     for await (const x of q) {
@@ -179,67 +203,95 @@ describe('Queues across workers', () => {
     }
     expect(n).toBe(3000);
     expect(sum).toBe((2999 * 3000) / 2);
-    for (const p of ps) await p.exited;
+    expect(await closes).toBe(1000);
+    expect(await exiter.exited).toBe(0);
+    expect(await kills).toBe(-9);
   });
 
-  it('for await in a worker ends when the producers are done (main closes its handle)', async () => {
+  it('for await in a child ends when the producers are done (main closes its handle)', async () => {
     const q = new Queue<number>();
-    const c = start(fixture, 'iterate', q);
-    const p = start(fixture, 'produce', q, 1, 100);
+    const [consumer, producer] = await start(2);
+    const iterated = consumer.call('iterate', q);
+    const produced = producer.call('produce', q, 1, 100, 'close');
     for (let i = 0; i < 10; i++) await q.put(1000);
     q.close();
-    expect(await c.result).toEqual([110, 5050 + 10_000]);
-    await p.exited;
+    expect(await iterated).toEqual([110, 5050 + 10_000]);
+    expect(await produced).toBe(100);
   });
 
-  it('items put just before the producer exits are not lost; joining it never deadlocks', async () => {
+  it('items put just before the producer exits are not lost; waiting for it never deadlocks', async () => {
     const q = new Queue<number>();
-    const p = start(fixture, 'produce', q, 0, 50_000); // far more than the ring's first 64 KiB
+    const [p] = await start(1);
+    endless(p.call('produce', q, 0, 50_000, 'exit')); // far more than the ring's first 64 KiB
     expect(await p.exited).toBe(0);
     expect(q.qsize()).toBe(50_000);
-    for (let i = 0; i < 50_000; i++) expect(q.getSync()).toBe(i);
+    for (let i = 0; i < 50_000; i++) if (q.getSync() !== i) expect(i).toBe(-1);
   });
 
-  it('a producer terminated mid-stream: a consecutive prefix arrives and for await ends', async () => {
-    const q = new Queue<number>();
-    const p = start(fixture, 'flood', q);
-    await firstMessage(p.worker);
-    await new Promise((r) => setTimeout(r, 50));
-    await p.worker.terminate();
-    await p.exited;
-    let next = 0;
-    for await (const x of q) expect(x).toBe(next++);
-    expect(next).toBeGreaterThan(0);
+  it('a producer killed mid-stream: every item it put arrives, in order, and for await ends', async () => {
+    const q = new Queue<FloodItem>();
+    const ctl = allocateBlock(64);
+    const [flooder] = await start(1);
+    endless(flooder.call('flood', q, ctl));
+    expect(await flooder.nextEvent()).toBe('flooding');
+    for (let i = 0; i < 1000; i++) expect(floodIndex(await q.get())).toBe(i); // in full swing
+    expect(await flooder.kill()).toBe(-9); // anywhere: between two puts or inside one
+    const sent = Atomics.load(ctl.i32, 0);
+    let next = 1000;
+    for await (const x of q) if (floodIndex(x) !== next++) expect(floodIndex(x)).toBe(next - 1);
+    expect([sent, sent + 1]).toContain(next); // + the put it was killed in, if committed
+  });
+
+  it('a producer killed between two puts: the other producers keep working, for await ends', async () => {
+    const q = new Queue<FloodItem>();
+    const ctl = allocateBlock(64);
+    const [flooder, other] = await start(2);
+    endless(flooder.call('flood', q, ctl));
+    expect(await flooder.nextEvent()).toBe('flooding');
+    const during = other.call('produce', q, 1_000_000, 10_000, 'close');
+    const first = floodIndex(await q.get());
+    const sent = await parkFlood(ctl);
+    expect(await flooder.kill()).toBe(-9);
+    expect(await during).toBe(10_000);
+    endless(other.call('produce', q, 2_000_000, 1000, 'exit')); // and exits without closing
+    expect(await other.exited).toBe(0);
+    q.putSync(3_000_000);
+    const got = [first];
+    for await (const x of q) got.push(floodIndex(x));
+    expect(got.filter((x) => x < 1_000_000)).toEqual(range(0, sent));
+    expect(got.filter((x) => x >= 1_000_000 && x < 2_000_000)).toEqual(range(1_000_000, 10_000));
+    expect(got.slice(-1001)).toEqual([...range(2_000_000, 1000), 3_000_000]);
   });
 
   it('a 64 MiB message passes through a Queue', async () => {
     const n = 64 * 1024 * 1024;
     const q = new Queue<Uint8Array>();
-    const p = start(fixture, 'putBig', q, n);
+    const [p] = await start(1);
+    const put = p.call('putBig', q, n);
     const got = await q.get();
     expect(got.length).toBe(n);
     expect(got[4099 * 5]).toBe((4099 * 5) & 255);
-    await p.result;
+    expect(await put).toBe(n);
   });
 
   it("JoinableQueue: the seed's producer/consumer, join() waits for every taskDone", async () => {
     const q = new JoinableQueue<number>();
     const results = new Queue<number>();
-    const workers = [0, 1].map(() => start(fixture, 'work', q, results));
+    for (const w of await start(2)) endless(w.call('work', q, results)); // until stopChildren
     for (let i = 0; i < 500; i++) await q.put(i);
     expect(await q.join({ timeout: 30_000 })).toBe(true);
     expect(results.qsize()).toBe(500);
     let sum = 0;
     for (let i = 0; i < 500; i++) sum += results.getSync();
     expect(sum).toBe(499 * 500);
-    for (const w of workers) await w.worker.terminate();
   });
 
-  it('SimpleQueue across workers', async () => {
+  it('SimpleQueue across children', async () => {
     const q = new SimpleQueue<number | null>();
-    const c = start(fixture, 'consume', q, true);
+    const [c] = await start(1);
+    const consumed = c.call('consume', q, true);
     for (let i = 0; i < 100; i++) q.put(i);
     q.put(null);
-    expect(await c.result).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(await consumed).toEqual(range(0, 100));
   });
 });
