@@ -12,7 +12,7 @@ import {
   captureCallers,
 } from '@multiproc/process';
 import { ManagerError } from './errors.js';
-import { launchServer } from './launch.js';
+import { launchServer, startMethodOf } from './launch.js';
 import type { Callable, ManagerOptions, RegisterOptions, StartOptions } from './manager-options.js';
 import {
   formatAddress,
@@ -64,6 +64,8 @@ export class BaseManager {
   #bound: ManagerAddress | undefined;
   readonly #authkey: Uint8Array;
   readonly #maxMessageSize: number | undefined;
+  readonly #context: ManagerOptions['context'];
+  readonly #fastPath: boolean;
   #state: State = 'initial';
   #process: Process | undefined;
   #server: Server | undefined;
@@ -74,6 +76,8 @@ export class BaseManager {
     this.#address = options.address;
     this.#authkey = toKey(options.authkey ?? currentProcess().authkey);
     this.#maxMessageSize = options.maxMessageSize;
+    this.#context = options.context;
+    this.#fastPath = options.fastPath ?? true;
   }
 
   /**
@@ -118,7 +122,8 @@ export class BaseManager {
   }
 
   /**
-   * Starts the server in a new worker (a Process) and resolves once it listens. Rejects if a
+   * Starts the server in a new worker (a Process of the `context` option's start method: a
+   * thread, or a child process under 'spawn') and resolves once it listens. Rejects if a
    * registered callable cannot be sent to the worker (before it starts) or the server fails.
    */
   async start(options: StartOptions = {}): Promise<void> {
@@ -134,10 +139,12 @@ export class BaseManager {
         address: this.#address,
         authkey: this.#authkey,
         maxMessageSize: this.#maxMessageSize,
+        fastPath: this.#fastPath,
         initializer: init && { moduleUrl: init.moduleUrl, exportName: init.exportName },
         initargs: options.initargs ?? [],
       };
-      const launched = await launchServer(`${this.constructor.name}-server`, serve, (p) => {
+      const method = startMethodOf(this.#context);
+      const launched = await launchServer(`${this.constructor.name}-server`, serve, method, (p) => {
         this.#process = p;
       });
       this.#bound = launched;
@@ -169,6 +176,7 @@ export class BaseManager {
       address: this.#address,
       authkey: this.#authkey,
       maxMessageSize: this.#maxMessageSize,
+      fastPath: this.#fastPath,
     });
     server.ready.then(
       () => {

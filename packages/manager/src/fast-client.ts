@@ -2,8 +2,8 @@
  * The client side of the shared-memory fast path (protocol.ts, "Shared-memory fast path"):
  * once the socket is authenticated, a client in the server's process tree proves it (a named
  * block holding the server's nonce), gets two `@multiproc/pipe` MessageRings and the server's
- * doorbell, and sends its frames through them. Replies are read with the ring's own
- * spin-then-`waitAsync` read, and only while calls are in flight.
+ * doorbell, and sends its frames through them. Replies are read only while calls are in flight:
+ * a short synchronous doze on the reply ring first (adaptive-wait.ts), then the ring's async read.
  *
  * `MULTIPROC_MANAGER_SHM=0` in the environment keeps every connection on its socket.
  */
@@ -20,12 +20,16 @@ import {
   R_RETURN,
   type Reply,
 } from './protocol.js';
-import { AdaptiveSpin } from './spin.js';
+import { AdaptiveWait } from './adaptive-wait.js';
 import type { Link, Transport } from './transport.js';
 
-/** Bounds of the adaptive spin on the reply ring before sleeping on it, in microseconds. */
-const SPIN_MIN_US = 2;
-const SPIN_MAX_US = 100;
+/**
+ * Bounds of the synchronous doze on the reply ring before sleeping on it, in microseconds.
+ * Milliseconds at most: on an overcommitted machine the peer may wait that long for a core; the
+ * budget halves at each doze that runs out, so a slow or idle peer soon costs nothing.
+ */
+const DOZE_MIN_US = 4;
+const DOZE_MAX_US = 5000;
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 const decodeBatch = (bytes: Uint8Array) => loads<Reply[]>(bytes);
@@ -106,8 +110,7 @@ export class FastLink implements Link {
   /** Calls are in flight: replies are read. */
   #wanted = false;
   #reading = false;
-  readonly #spin = new AdaptiveSpin(SPIN_MIN_US, SPIN_MAX_US);
-  readonly #hasReply = () => this.#replies.size() > 0;
+  readonly #doze = new AdaptiveWait(DOZE_MIN_US, DOZE_MAX_US);
   #closed = false;
 
   constructor(t: Transport, conn: SocketConnection, handles: AttachHandles) {
@@ -126,7 +129,7 @@ export class FastLink implements Link {
     const bell = this.#bell;
     Atomics.add(bell, BELL_SEQ, 1);
     if (Atomics.load(bell, BELL_SLEEPING) !== 0) wake(bell, BELL_SEQ, 1);
-    // Read (spin first) right after the frame went: the reply is likely microseconds away.
+    // Read (doze first) right after the frame went: the reply is likely microseconds away.
     if (this.#wanted && !this.#reading) void this.#read();
   }
 
@@ -163,13 +166,19 @@ export class FastLink implements Link {
   async #read(): Promise<void> {
     this.#reading = true;
     try {
+      const replies = this.#replies;
       while (this.#wanted && !this.#closed) {
-        // Spin for the reply first (a round trip through a spinning server takes a few us).
-        if (!this.#hasReply()) this.#spin.spin(this.#hasReply);
-        const batch = await this.#replies.readAsync(decodeBatch, { eof: true, signal: this.#abort.signal });
+        // Doze for the reply first (a round trip through a serving server takes a few us).
+        let batch: Reply[] | typeof EMPTY | typeof EOF = EMPTY;
+        this.#doze.wait((ms) => {
+          batch = replies.read(decodeBatch, { eof: true, timeout: ms });
+          return batch !== EMPTY;
+        });
+        if (batch === EMPTY)
+          batch = await replies.readAsync(decodeBatch, { eof: true, signal: this.#abort.signal });
         if (batch === EOF || batch === EMPTY) return; // the server dropped us: its socket EOF follows
         this.#t.receiveBatch(batch);
-        // Let the callers' continuations run (and send their next calls) before spinning again.
+        // Let the callers' continuations run (and send their next calls) before dozing again.
         if (this.#wanted) await immediate();
       }
     } catch (err) {

@@ -2,7 +2,8 @@
  * The server side of the shared-memory fast path (protocol.ts, "Shared-memory fast path"):
  * the tree-identity token (OP_LOCAL), a request ring and a reply ring per attached connection
  * (OP_ATTACH), and one loop that serves every attached connection without blocking the event
- * loop: it drains the request rings, spins briefly on the doorbell word, then `waitAsync`s on it.
+ * loop: it drains the request rings, dozes briefly on the doorbell word (a bounded synchronous
+ * wait, adaptive-wait.ts), then `waitAsync`s on it.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -10,26 +11,32 @@ import {
   allocateBlock,
   createNamedBlock,
   osTreeId,
+  releaseBlock,
   unlinkNamedBlock,
   waitAsync,
+  waitSync,
 } from '@multiproc/memory';
 import { EMPTY, Hold, MessageRing } from '@multiproc/pipe';
 import { loads } from '@multiproc/serialization';
 import { ManagerError } from './errors.js';
 import { type AttachHandles, BELL_SEQ, BELL_SLEEPING, type LocalOffer } from './protocol.js';
 import type { Session } from './session.js';
-import { AdaptiveSpin } from './spin.js';
+import { AdaptiveWait } from './adaptive-wait.js';
 
 /**
  * First segment of each ring (frames over a quarter of it go through spill blocks, reused).
- * Small, because a ring's blocks stay in the tree's directory after its connection closed.
+ * Released when the connection closes (detach); small all the same, one pair per connection.
  */
 const RING_BYTES = 16 * 1024;
 /** Frames taken from one connection per pass, so that a busy client cannot starve the others. */
 const PER_PASS = 64;
-/** Bounds of the adaptive spin on the doorbell before sleeping, in microseconds. */
-const SPIN_MIN_US = 2;
-const SPIN_MAX_US = 60;
+/**
+ * Bounds of the synchronous doze on the doorbell before sleeping on it, in microseconds.
+ * Milliseconds at most: on an overcommitted machine the peer may wait that long for a core; the
+ * budget halves at each doze that runs out, so a slow or idle peer soon costs nothing.
+ */
+const DOZE_MIN_US = 4;
+const DOZE_MAX_US = 2000;
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -49,17 +56,20 @@ export interface Attachment {
 /** The fast path of one {@link Server}. */
 export class FastPath {
   readonly #maxMessageSize: number;
+  readonly #enabled: boolean;
   #token: { name: string; nonce: Uint8Array; block: SharedBlock } | undefined;
   #bell: SharedBlock | undefined;
   readonly #attached = new Map<Session, Attached>();
   #list: Attached[] = [];
   #running = false;
   #closed = false;
-  readonly #spin = new AdaptiveSpin(SPIN_MIN_US, SPIN_MAX_US);
+  readonly #doze = new AdaptiveWait(DOZE_MIN_US, DOZE_MAX_US);
   readonly #abort = new AbortController();
 
-  constructor(maxMessageSize: number) {
+  /** `enabled` false: {@link offer} offers nothing, so every client stays on its socket. */
+  constructor(maxMessageSize: number, enabled = true) {
     this.#maxMessageSize = maxMessageSize;
+    this.#enabled = enabled;
   }
 
   /** Connections on the fast path now. */
@@ -67,9 +77,10 @@ export class FastPath {
     return this.#list.length;
   }
 
-  /** OP_LOCAL: what a client checks to know that it shares this server's memory. */
-  offer(): LocalOffer {
+  /** OP_LOCAL: what a client checks to know that it shares this server's memory (null: no). */
+  offer(): LocalOffer | null {
     if (this.#closed) throw new ManagerError('the manager is shutting down');
+    if (!this.#enabled) return null;
     if (!this.#token) {
       const nonce = new Uint8Array(randomBytes(16));
       const name = `multiproc-manager-${randomBytes(8).toString('hex')}`;
@@ -119,8 +130,12 @@ export class FastPath {
     this.#attached.delete(session);
     this.#list = [...this.#attached.values()];
     for (const h of entry.holds) h.release(); // the client's reads see EOF
-    // The rings' ids stay in the tree's directory (releaseBlock would be unsafe: the client's
-    // exit hooks name them, and its parent looks them up when it exits).
+    // Drop the rings from the tree (directory entry, or /dev/shm name): the client keeps what
+    // it mapped, and its exit hooks, which name them, skip a released block. Only the first
+    // blocks: segments a ring grew into and its spill blocks (frames over RING_BYTES / 4) are
+    // known to the ring alone, and @multiproc/pipe has no way to release them yet.
+    releaseBlock(entry.requests.block);
+    releaseBlock(entry.replies.block);
   }
 
   /** Stops the loop and withdraws the token (at server shutdown). */
@@ -129,6 +144,7 @@ export class FastPath {
     this.#closed = true;
     this.#abort.abort();
     for (const session of [...this.#attached.keys()]) this.detach(session);
+    if (this.#bell) releaseBlock(this.#bell);
     if (this.#token) {
       try {
         unlinkNamedBlock(this.#token.name);
@@ -148,9 +164,11 @@ export class FastPath {
           continue;
         }
         const rang = () => Atomics.load(bell, BELL_SEQ) !== seen;
-        if (this.#spin.spin(rang)) continue;
-        Atomics.store(bell, BELL_SLEEPING, 1);
+        Atomics.store(bell, BELL_SLEEPING, 1); // from now on a client's send wakes us
         try {
+          if (rang()) continue;
+          const woken = (ms: number) => waitSync(bell, BELL_SEQ, seen, ms) !== 'timed-out' || rang();
+          if (this.#doze.wait(woken)) continue;
           if (!rang()) await waitAsync(bell, BELL_SEQ, seen, undefined, this.#abort.signal);
         } finally {
           Atomics.store(bell, BELL_SLEEPING, 0);

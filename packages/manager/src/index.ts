@@ -5,7 +5,13 @@
  */
 export { Manager, SyncManager, type TypeLike } from './sync-manager.js';
 export { BaseManager } from './base-manager.js';
-export type { Callable, ManagerOptions, RegisterOptions, StartOptions } from './manager-options.js';
+export type {
+  Callable,
+  ManagerContext,
+  ManagerOptions,
+  RegisterOptions,
+  StartOptions,
+} from './manager-options.js';
 export { Server, type ServerOptions } from './server.js';
 export { AutoProxy, BaseProxy, type ProxyClass, type Token } from './proxy.js';
 export type { ConnectionInfo } from './transport.js';

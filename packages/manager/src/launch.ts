@@ -1,35 +1,55 @@
 /**
  * Starting a manager's server worker (`manager.start()`, Python's `BaseManager.start`): a
- * daemonic Process runs `serveManager` (serve.ts) and reports its bound address on a one-way Pipe.
+ * daemonic Process of the manager's context runs `serveManager` (serve.ts) and reports its
+ * bound address on a one-way Pipe.
  */
 import { Pipe } from '@multiproc/pipe';
-import { Process, ref } from '@multiproc/process';
+import { type Process, type StartMethod, getContext, getStartMethod, ref } from '@multiproc/process';
 import { ManagerError } from './errors.js';
+import type { ManagerContext } from './manager-options.js';
 import type { ManagerAddress } from './protocol.js';
 import type { ServeOptions, ServeReport } from './serve.js';
 
 /** The module the server worker imports `serveManager` from: always the built file. */
 const SERVE_MODULE = new URL('../dist/index.js', import.meta.url);
 
+/** The start method of a `context` option (as the Pool's): default, the default context's. */
+export function startMethodOf(context: ManagerContext | undefined): StartMethod {
+  if (context === undefined) return getStartMethod() ?? 'thread';
+  if (typeof context === 'string') return context;
+  return context.getStartMethod() ?? 'thread';
+}
+
 /**
- * @internal Starts the server worker and resolves with its address once it listens. `started`
- * sees the Process as soon as it exists (to terminate it if anything fails later).
+ * @internal Starts the server worker under `method` and resolves with its address once it
+ * listens. `started` sees the Process as soon as it exists (to terminate it if anything fails
+ * later).
  */
 export async function launchServer(
   name: string,
   serve: ServeOptions,
+  method: StartMethod,
   started: (p: Process) => void,
 ): Promise<ManagerAddress> {
+  // First: a spawn context switches this process to OS shared memory, so the pipe below (and
+  // the objects made afterwards) can reach the server process.
+  const ctx = getContext(method);
   const [reader, writer] = Pipe({ duplex: false });
-  const p = new Process({
+  const p = new ctx.Process({
     target: ref(SERVE_MODULE, 'serveManager'),
     args: [serve, writer],
     name,
     daemon: true,
   });
   started(p);
-  await p.start();
-  writer.close();
+  try {
+    await p.start();
+  } catch (err) {
+    reader.close();
+    throw err;
+  } finally {
+    writer.close();
+  }
   let report: ServeReport;
   const exited = (cause?: unknown) =>
     new ManagerError(`the manager's server worker exited before listening (exitcode ${p.exitcode})`, {

@@ -2,7 +2,7 @@
  * Option types of BaseManager: the constructor, `register()` and `start()`.
  */
 import type { AuthKey } from '@multiproc/pipe';
-import type { FunctionRef } from '@multiproc/process';
+import type { FunctionRef, StartMethod } from '@multiproc/process';
 import type { ProxyClass } from './proxy.js';
 
 /** Options of `new BaseManager(...)`. */
@@ -17,7 +17,24 @@ export interface ManagerOptions {
   authkey?: AuthKey;
   /** Largest message, in bytes, the server accepts. Default 128 MiB. */
   maxMessageSize?: number;
+  /**
+   * How `start()` runs the server: a context (`getContext('spawn')`) or a start method name,
+   * as the Pool takes it. Under 'spawn' the server is a child process; proxies work from
+   * thread and spawn workers alike. Default: the default context's start method.
+   */
+  context?: ManagerContext;
+  /**
+   * Whether clients in the server's process tree may move from their socket to the
+   * shared-memory fast path (two rings per connection, a few microseconds per call instead of
+   * a socket round trip). `false` keeps every connection to this manager's server on its
+   * socket. Default true; `MULTIPROC_MANAGER_SHM=0` in a client's environment also keeps that
+   * client on its socket.
+   */
+  fastPath?: boolean;
 }
+
+/** What the `context` option takes: a start method name, or a context. */
+export type ManagerContext = StartMethod | { getStartMethod(): StartMethod | null | undefined };
 
 /** Options of `BaseManager.register(...)`. */
 export interface RegisterOptions {

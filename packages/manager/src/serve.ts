@@ -16,6 +16,7 @@ export interface ServeOptions {
   address?: { host?: string; port: number } | { path: string };
   authkey: Uint8Array;
   maxMessageSize?: number;
+  fastPath?: boolean;
   /** An initializer (module + export) to run first, with its args. */
   initializer?: { moduleUrl: string; exportName: string } | null;
   initargs?: unknown[];

@@ -27,6 +27,8 @@ export interface ServerOptions {
   authkey: AuthKey;
   /** Largest frame accepted from (and sent to) a client, in bytes. Default: pipe's 128 MiB. */
   maxMessageSize?: number;
+  /** false: clients stay on their sockets (OP_LOCAL offers nothing). Default true. */
+  fastPath?: boolean;
 }
 
 /** Concurrent `accept()` calls: a client that stalls its handshake holds up only one of them. */
@@ -70,7 +72,7 @@ export class Server {
   constructor(registry: Map<string, ServerType> | Promise<Map<string, ServerType>>, options: ServerOptions) {
     this.registry = new Map();
     const address = options.address ?? { host: '127.0.0.1', port: 0 };
-    this.fast = new FastPath(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+    this.fast = new FastPath(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, options.fastPath !== false);
     this.#listener = new Listener({
       address,
       authkey: options.authkey,

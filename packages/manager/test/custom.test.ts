@@ -1,11 +1,12 @@
-import { Process } from '@multiproc/process';
+import type { StartMethod } from '@multiproc/process';
+import { describeEachMethod } from '@multiproc/test-utils';
 import { describe, expect, it } from 'vitest';
 import { AutoProxy, BaseManager, BaseProxy, RemoteError } from './api.js';
-import { type AnyProxy, bump, CounterError, CounterManager, UnregisteredError } from './fixtures/workers.mjs';
-import { startManager, track } from './helpers.js';
+import { type AnyProxy, CounterError, CounterManager, UnregisteredError } from './fixtures/workers.mjs';
+import { runEach, startManager, track } from './helpers.js';
 
-async function startCounters(): Promise<BaseManager> {
-  const m = track(new CounterManager());
+async function startCounters(method?: StartMethod): Promise<BaseManager> {
+  const m = track(new CounterManager(method === undefined ? {} : { context: method }));
   await m.start();
   return m;
 }
@@ -54,15 +55,6 @@ describe('registered classes', () => {
     expect(await s2.value()).toBe(101);
   });
 
-  it('a proxy of a registered class works in a worker', async () => {
-    const m = await startCounters();
-    const c = await m.create<AnyProxy>('Counter', 0);
-    const ps = [0, 1, 2].map(() => new Process({ target: bump, args: [c, 10] }));
-    await Promise.all(ps.map((p) => p.start()));
-    await Promise.all(ps.map((p) => p.join(30_000)));
-    expect(await c.value()).toBe(30);
-  });
-
   it('a class the server worker cannot import fails in the parent, with how to fix it', async () => {
     class NotExported {
       x = 1;
@@ -92,8 +84,28 @@ describe('registered classes', () => {
 });
 
 describe('RemoteError', () => {
-  it('names the remote class and message; cause is the rebuilt error with the server stack', async () => {
-    const m = await startCounters();
+  it('built-in errors keep their class (TypeError, RangeError)', async () => {
+    const m = await startManager();
+    const l = await m.list();
+    expect((await rejection(l.get(1))).cause).toBeInstanceOf(RangeError);
+    expect((await rejection(l.get('x' as never))).cause).toBeInstanceOf(TypeError);
+  });
+});
+
+describeEachMethod((method) => {
+  it('a proxy of a registered class works in a worker', async () => {
+    const m = await startCounters(method);
+    const c = await m.create<AnyProxy>('Counter', 0);
+    await runEach(method, 'bump', [
+      [c, 10],
+      [c, 10],
+      [c, 10],
+    ]);
+    expect(await c.value()).toBe(30);
+  });
+
+  it('RemoteError names the remote class and message; cause is the rebuilt error with the server stack', async () => {
+    const m = await startCounters(method);
     const c = await m.create<AnyProxy>('Counter', 0);
     const err = await rejection(c.fail(7));
     expect(err.message).toContain('CounterError');
@@ -106,12 +118,5 @@ describe('RemoteError', () => {
     expect(u.cause).toBeInstanceOf(Error);
     expect(u.cause.name).toBe('UnregisteredError');
     expect(u.message).toContain('UnregisteredError: not registered here');
-  });
-
-  it('built-in errors keep their class (TypeError, RangeError)', async () => {
-    const m = await startManager();
-    const l = await m.list();
-    expect((await rejection(l.get(1))).cause).toBeInstanceOf(RangeError);
-    expect((await rejection(l.get('x' as never))).cause).toBeInstanceOf(TypeError);
   });
 });

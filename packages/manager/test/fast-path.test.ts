@@ -1,83 +1,40 @@
 import { execFile } from 'node:child_process';
-import { Client, Pipe } from '@multiproc/pipe';
-import { Process } from '@multiproc/process';
+import { readdirSync } from 'node:fs';
+import { osTreeId } from '@multiproc/memory';
+import { Client } from '@multiproc/pipe';
+import { describeEachMethod, startChild } from '@multiproc/test-utils';
 import { dumps, loads } from '@multiproc/serialization';
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError, type ConnectionInfo } from './api.js';
-import { callForever, hammer, reportConnection } from './fixtures/fast.mjs';
+import { AuthenticationError, type ConnectionInfo, Manager, type SyncManager } from './api.js';
 import { type AnyProxy, CounterManager } from './fixtures/workers.mjs';
-import { eventually, startManager, track } from './helpers.js';
+import { CHILD, eventually, runEach, startManager, track } from './helpers.js';
 
 type Tcp = { host: string; port: number };
+type Reply = [number, number, any][];
 const OP_LOCAL = 9;
 const OP_ATTACH = 10;
 const R_RETURN = 0;
 const R_ERROR = 1;
 
-async function runAll(target: (...args: any[]) => unknown, argsList: unknown[][]): Promise<void> {
-  const ps = argsList.map((args) => new Process({ target, args }));
-  await Promise.all(ps.map((p) => p.start()));
-  await Promise.all(ps.map((p) => p.join(30_000)));
-  for (const p of ps) expect(p.exitcode).toBe(0);
+/** One raw connection that moves to shared memory, as a proxy's does: its rings' block ids. */
+async function attachOnce(m: SyncManager, authkey: string): Promise<string[]> {
+  const conn = await Client(m.address as Tcp, { authkey });
+  try {
+    conn.sendBytes(dumps([[1, OP_LOCAL]]));
+    expect(loads<Reply>(await conn.recvBytes())[0][1]).toBe(R_RETURN);
+    conn.sendBytes(dumps([[2, OP_ATTACH]]));
+    const [[, kind, handles]] = loads<Reply>(await conn.recvBytes());
+    expect(kind).toBe(R_RETURN);
+    return [handles.requests.id, handles.replies.id];
+  } finally {
+    conn.close();
+  }
 }
 
-describe('the shared-memory fast path', () => {
-  it('a worker of the tree (and the parent) call through shared memory', async () => {
-    const m = await startManager();
-    const d = await m.dict();
-    expect(d._connectionInfo().kind).toBe('shared-memory');
-    const [reader, writer] = Pipe({ duplex: false });
-    const p = new Process({ target: reportConnection, args: [d, writer] });
-    await p.start();
-    writer.close();
-    const report = await reader.recv<{ info: ConnectionInfo; value: number }>();
-    await p.join(30_000);
-    expect(report.value).toBe(4);
-    expect(report.info.kind).toBe('shared-memory');
-    expect(report.info.framesSent).toBeGreaterThanOrEqual(5); // the claim rides with the first call
-    expect((await m.info()).sharedMemory).toBeGreaterThanOrEqual(1);
-  });
+/** This tree's segments in /dev/shm (OS memory mode). */
+const segments = () => readdirSync('/dev/shm').filter((n) => n.startsWith(`mp-${osTreeId()}-`)).length;
 
-  it('many concurrent callers, one at a time and pipelined: nothing lost, order kept per worker', async () => {
-    const m = await startManager();
-    const l = await m.list();
-    const tags = ['a', 'b', 'c', 'd', 'e', 'f'];
-    await runAll(
-      hammer,
-      tags.map((tag) => [l, tag, 200]),
-    );
-    const all = (await l.copy()) as string[];
-    expect(all).toHaveLength(tags.length * 200);
-    for (const tag of tags) {
-      const mine = all.filter((x) => x.startsWith(`${tag}:`)).map((x) => Number(x.split(':')[1]));
-      expect(mine).toEqual(Array.from({ length: 200 }, (_, i) => i));
-    }
-  });
-
-  it('a client worker terminated mid-call harms neither the server nor other clients', async () => {
-    const m = await startManager();
-    const d = await m.dict();
-    const started = await m.Event();
-    const before = (await m.info()).connections;
-    const p = new Process({ target: callForever, args: [d, started] });
-    await p.start();
-    expect(await started.wait(20_000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50)); // calls in flight, in both directions
-    p.terminate();
-    await p.join(20_000);
-    expect(p.exitcode).toBe(-15);
-    expect(await d.get('started')).toBe(true);
-    const l = await m.list();
-    await runAll(hammer, [
-      [l, 'x', 40],
-      [l, 'y', 40],
-    ]);
-    expect(await l.len()).toBe(80);
-    // The dead worker's connection (and its references) are gone.
-    await eventually(async () => (await m.info()).connections === before);
-    expect((await m.info()).sharedMemory).toBe(before);
-  });
-
+describe('the shared-memory fast path (in this process)', () => {
   it('a client outside the process tree stays on the socket, and the server serves both', async () => {
     const server = track(new CounterManager({ address: { host: '127.0.0.1', port: 0 }, authkey: 'secret' }));
     await server.start();
@@ -117,5 +74,83 @@ describe('the shared-memory fast path', () => {
     // The server is unharmed.
     const c = await server.create<AnyProxy>('Counter', 1);
     expect(await c.increment()).toBe(2);
+  });
+
+  it('fastPath: false keeps every connection on its socket', async () => {
+    const m = track(await Manager({ fastPath: false }));
+    const d = await m.dict();
+    await d.set('a', 1);
+    expect(d._connectionInfo().kind).toBe('socket');
+    const [report] = (await runEach('thread', 'connectionReport', [[d]])) as { info: ConnectionInfo }[];
+    expect(report.info.kind).toBe('socket');
+    expect((await m.info()).sharedMemory).toBe(0);
+  });
+});
+
+describeEachMethod((method) => {
+  it('a worker of the tree (and the parent) call through shared memory', async () => {
+    const m = await startManager(method);
+    const d = await m.dict();
+    expect(d._connectionInfo().kind).toBe('shared-memory');
+    const [report] = (await runEach(method, 'connectionReport', [[d]])) as {
+      info: ConnectionInfo;
+      value: number;
+    }[];
+    expect(report.value).toBe(4);
+    expect(report.info.kind).toBe('shared-memory');
+    expect(report.info.framesSent).toBeGreaterThanOrEqual(5); // the claim rides with the first call
+  });
+
+  it('many concurrent callers, one at a time and pipelined: nothing lost, order kept per worker', async () => {
+    const m = await startManager(method);
+    const l = await m.list();
+    const tags = method === 'spawn' ? ['a', 'b', 'c'] : ['a', 'b', 'c', 'd', 'e', 'f'];
+    await runEach(
+      method,
+      'hammer',
+      tags.map((tag) => [l, tag, 200]),
+    );
+    const all = (await l.copy()) as string[];
+    expect(all).toHaveLength(tags.length * 200);
+    for (const tag of tags) {
+      const mine = all.filter((x) => x.startsWith(`${tag}:`)).map((x) => Number(x.split(':')[1]));
+      expect(mine).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    }
+  });
+
+  it('a client worker terminated mid-call harms neither the server nor other clients', async () => {
+    const m = await startManager(method);
+    const d = await m.dict();
+    const started = await m.Event();
+    const before = (await m.info()).connections;
+    const child = await startChild(CHILD, method);
+    void child.call('callForever', d, started).catch(() => {}); // never answers: it is killed
+    expect(await started.wait(20_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50)); // calls in flight, in both directions
+    expect(await child.terminate()).not.toBe(0);
+    expect(await d.get('started')).toBe(true);
+    const l = await m.list();
+    await runEach(method, 'hammer', [
+      [l, 'x', 40],
+      [l, 'y', 40],
+    ]);
+    expect(await l.len()).toBe(80);
+    // The dead worker's connection (and its references) are gone.
+    await eventually(async () => (await m.info()).connections === before);
+    expect((await m.info()).sharedMemory).toBe(before);
+  });
+
+  it("a closed connection's rings are released (issue #6)", async () => {
+    const m = track(await Manager({ context: method, authkey: 'secret' }));
+    const { connections } = await m.info(); // this thread's own connection
+    await attachOnce(m, 'secret'); // the server's doorbell and token exist from now on
+    await eventually(async () => (await m.info()).connections === connections);
+    const before = method === 'spawn' ? segments() : 0;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(...(await attachOnce(m, 'secret')));
+    await eventually(async () => (await m.info()).connections === connections);
+    if (method === 'spawn') expect(segments()).toBe(before); // no /dev/shm names left behind
+    // And a worker that never saw them (nothing cached) cannot find them in the tree.
+    expect(await runEach(method, 'blocksFound', [[ids]])).toEqual([[]]);
   });
 });

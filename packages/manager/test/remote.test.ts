@@ -1,11 +1,11 @@
 import { connect } from 'node:net';
 import { Client } from '@multiproc/pipe';
 import { dumps, loads } from '@multiproc/serialization';
-import { Process } from '@multiproc/process';
+import { describeEachMethod } from '@multiproc/test-utils';
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, BaseManager, ManagerError } from './api.js';
-import { type AnyProxy, bump, CounterManager } from './fixtures/workers.mjs';
-import { track } from './helpers.js';
+import { type AnyProxy, CounterManager } from './fixtures/workers.mjs';
+import { runEach, track } from './helpers.js';
 
 type Tcp = { host: string; port: number };
 
@@ -103,15 +103,13 @@ describe('remote managers over TCP', () => {
     });
     // Other clients were never affected.
     expect(await c.increment()).toBe(1);
-    const p = new Process({ target: bump, args: [c, 3] });
-    await p.start();
-    await p.join(30_000);
+    await runEach('thread', 'bump', [[c, 3]]);
     expect(await c.value()).toBe(4);
   });
 });
 
-describe('getServer().serveForever()', () => {
-  it('serves in this thread, to this thread and to workers, until shutdown', async () => {
+describeEachMethod((method) => {
+  it('getServer().serveForever() serves in this thread, to this thread and to workers, until shutdown', async () => {
     const m = new CounterManager({ authkey: 'k2' });
     const server = m.getServer();
     const serving = server.serveForever();
@@ -119,10 +117,7 @@ describe('getServer().serveForever()', () => {
     expect((m.address as Tcp).port).toBe((server.address as Tcp).port);
     const c = await m.create<AnyProxy>('Counter', 0);
     await c.increment();
-    const p = new Process({ target: bump, args: [c, 2] });
-    await p.start();
-    await p.join(30_000);
-    expect(p.exitcode).toBe(0);
+    await runEach(method, 'bump', [[c, 2]]);
     expect(await c.value()).toBe(3);
     await m.shutdown();
     await serving;

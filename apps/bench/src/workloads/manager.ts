@@ -1,50 +1,52 @@
 /**
  * Managers: a dict proxy driven from a worker — N sets then N gets one call at a time, and the
- * same pipelined (WINDOW calls in flight). CPython: `Manager().dict()` driven from a child
- * process (it has no pipelining: a proxy call blocks). Median of ROUNDS fresh managers.
+ * same pipelined (WINDOW calls in flight); with the server and the worker as threads, then as
+ * 'spawn' child processes (measured in a process of its own: fixtures/manager-spawn.ts).
+ * CPython: `Manager().dict()` driven from a child process (it has no pipelining: a proxy call
+ * blocks). Median of ROUNDS fresh managers.
  */
-import * as mp from 'multiproc';
-import { drive } from '../fixtures/manager-driver.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { measure, type Result } from '../fixtures/manager-driver.js';
 import { type Row, runPython, type Workload } from '../harness.js';
 
 const N = 10_000;
 const WINDOW = 256;
 const ROUNDS = 3;
 
-type Result = { set: number; get: number; pipelinedSet: number; pipelinedGet: number };
-
-async function once(): Promise<Result> {
-  await using manager = await mp.Manager();
-  const d = await manager.dict();
-  const [reader, writer] = mp.Pipe({ duplex: false });
-  const p = new mp.Process({ target: drive, args: [d, N, WINDOW, writer] });
-  await p.start();
-  writer.close();
-  const r = (await reader.recv()) as Result;
-  await p.join();
-  reader.close();
-  return r;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** The spawn rounds, in a fresh Node process with this one's loaders (tsx). */
+function spawnRounds(): Result[] {
+  const script = fileURLToPath(new URL('../fixtures/manager-spawn.ts', import.meta.url));
+  const args = [...process.execArgv, script, String(N), String(WINDOW), String(ROUNDS)];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`the spawn manager measurement failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result[];
+}
 
 export const manager: Workload = {
   name: 'manager',
-  sizes: `dict proxy from a worker: ${N.toLocaleString('en-US')} sets + ${N.toLocaleString('en-US')} gets; pipelined ${WINDOW} in flight; median of ${ROUNDS}`,
+  sizes: `dict proxy from a worker: ${N.toLocaleString('en-US')} sets + ${N.toLocaleString('en-US')} gets; pipelined ${WINDOW} in flight; thread and spawn; median of ${ROUNDS}`,
   async run() {
     const runs: Result[] = [];
-    for (let i = 0; i < ROUNDS; i++) runs.push(await once());
+    for (let i = 0; i < ROUNDS; i++) runs.push(await measure('thread', N, WINDOW));
+    const spawned = spawnRounds();
     const rows: Row[] = [];
     const row = (impl: string, metric: string, value: number) =>
       rows.push({ workload: 'manager', impl, metric, value, unit: 'us/op', higherIsBetter: false });
-    const m = (k: keyof Result) => median(runs.map((r) => r[k]));
-    row('multiproc', 'dict set', m('set'));
-    row('multiproc pipelined', 'dict set', m('pipelinedSet'));
-    row('multiproc', 'dict get', m('get'));
-    row('multiproc pipelined', 'dict get', m('pipelinedGet'));
+    const m = (rs: Result[], k: keyof Result) => median(rs.map((r) => r[k]));
+    row('multiproc', 'dict set', m(runs, 'set'));
+    row('multiproc spawn', 'dict set', m(spawned, 'set'));
+    row('multiproc pipelined', 'dict set', m(runs, 'pipelinedSet'));
+    row('multiproc spawn pipelined', 'dict set', m(spawned, 'pipelinedSet'));
+    row('multiproc', 'dict get', m(runs, 'get'));
+    row('multiproc spawn', 'dict get', m(spawned, 'get'));
+    row('multiproc pipelined', 'dict get', m(runs, 'pipelinedGet'));
+    row('multiproc spawn pipelined', 'dict get', m(spawned, 'pipelinedGet'));
     const py = runPython<{ set: number; get: number }>('mp_manager.py', [String(N), String(ROUNDS)]);
     if (py) {
-      rows.splice(2, 0, { ...rows[0], impl: 'CPython', value: py.set });
+      rows.splice(4, 0, { ...rows[0], impl: 'CPython', value: py.set });
       rows.push({ ...rows[0], metric: 'dict get', impl: 'CPython', value: py.get });
     }
     return rows;
