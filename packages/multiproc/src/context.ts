@@ -1,10 +1,11 @@
 /**
  * Binds the shared objects of every package to the contexts of `@multiproc/process`, so that
  * `mp.getContext('spawn').Queue` exists as Python's `ctx.Queue` does. Objects that start
- * workers are bound to the context's start method (Pool; Manager's server runs on the default
- * method for now); shared-memory objects are the same classes in every context.
+ * workers are bound to the context's start method (Pool's workers, Manager's server);
+ * shared-memory objects are the same classes in every context (a 'spawn' context has already
+ * switched the process to OS shared memory, so they reach child processes).
  */
-import { Manager } from '@multiproc/manager';
+import { Manager, type ManagerOptions } from '@multiproc/manager';
 import { Pipe } from '@multiproc/pipe';
 import { Pool, type PoolOptions } from '@multiproc/pool';
 import { type BaseContext, defineContextMember } from '@multiproc/process';
@@ -36,7 +37,6 @@ declare module '@multiproc/process' {
 }
 
 const same = {
-  Manager,
   Queue,
   SimpleQueue,
   JoinableQueue,
@@ -69,4 +69,11 @@ defineContextMember('Pool', (ctx: BaseContext) => {
   }
   Object.defineProperty(ContextPool, 'name', { value: 'Pool' });
   return ContextPool;
+});
+
+defineContextMember('Manager', (ctx: BaseContext) => {
+  const ContextManager = (options: ManagerOptions = {}) =>
+    Manager({ ...options, context: options.context ?? ctx });
+  Object.defineProperty(ContextManager, 'name', { value: 'Manager' });
+  return ContextManager as typeof Manager;
 });

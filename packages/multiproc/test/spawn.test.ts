@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as mp from 'multiproc';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  appendPid,
   exitOn,
   holdLock,
   incLocked,
@@ -114,6 +115,24 @@ describe.skipIf(unavailable !== '')("shared objects across 'spawn' processes", (
     } finally {
       pool.terminate();
       await pool.join();
+    }
+  });
+
+  it('Manager: ctx.Manager() serves from a child process; a spawn child appends to a managed list', async () => {
+    const before = new Set(mp.activeChildren().map((p) => p.pid));
+    const m = await ctx.Manager();
+    try {
+      const server = mp.activeChildren().find((p) => !before.has(p.pid));
+      expect(server?.pid).toBeGreaterThan(0);
+      expect(server?.pid).not.toBe(process.pid);
+      const list = await m.list();
+      const p = proc({ target: appendPid, args: [list] });
+      await p.start();
+      await p.join(20_000);
+      expect(p.exitcode).toBe(0);
+      expect(await list.copy()).toEqual([p.pid]);
+    } finally {
+      await m.shutdown();
     }
   });
 
