@@ -3,18 +3,37 @@
  *
  * A SharedArrayBuffer reaches another thread only by message passing, and a block id may
  * arrive through shared memory (a queue's ring buffer), where no message carries it. So the
- * tree has one directory thread (started by the root when it starts its first worker) that
- * holds every block that was ever sent somewhere. Each worker talks to it over its own
- * MessagePort: `export` (fire and forget) when a block is first serialized, and a synchronous
- * `lookup` (post, then `Atomics.wait` on a reply flag, then `receiveMessageOnPort`) the first
- * time an id is seen. The directory never blocks, so a lookup cannot deadlock on a busy main
- * thread. A lookup that overtakes its export (they travel on different ports) is parked until
- * the export arrives.
+ * tree has one directory thread that holds every block that was ever sent somewhere. Each
+ * worker talks to it over its own MessagePort: `export` (fire and forget) when a block is first
+ * serialized, and a synchronous `lookup` (post, then `Atomics.wait` on a reply flag, then
+ * `receiveMessageOnPort`) the first time an id is seen. The directory never blocks, so a lookup
+ * cannot deadlock on a busy main thread. A lookup that overtakes its export (they travel on
+ * different ports) is parked until the export arrives.
+ *
+ * The directory thread is started by the root (the thread that owns it) only once something
+ * needs it, since a thread costs a worker's start-up time (a pool of trivial tasks never does):
+ * - the root exports a block while it has children, or starts a child while it holds exports;
+ * - the root looks up an id it does not hold, or uses a named block;
+ * - a child is about to wait for an answer (lookup, named block): it summons the root over a
+ *   BroadcastChannel, and the root starts the directory from its event loop;
+ * - the root is about to block in `waitSync` while it has children (so a child's summons cannot
+ *   wait on a blocked root);
+ * - a child exits with messages still queued on its port (an export, say an exit hook's block).
+ * Until then, each child's port stays with the root, its messages queued; starting the directory
+ * hands the ports over with their queues, in order. A child that exits having sent nothing
+ * drops its port.
  *
  * Blocks exported to the directory live as long as the tree unless released with `releaseBlock`;
  * blocks that never leave their thread are garbage-collected normally.
  */
-import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import {
+  BroadcastChannel,
+  MessageChannel,
+  type MessagePort,
+  Worker,
+  receiveMessageOnPort,
+  threadId,
+} from 'node:worker_threads';
 import { applyExitList, newExitList, setOwnExitList } from './exit-hooks.js';
 import {
   allocateOsBuffer,
@@ -26,6 +45,7 @@ import {
   osTree,
   unlinkOsId,
 } from './os-tree.js';
+import { setBeforeBlock } from './wait.js';
 
 const LOOKUP_TIMEOUT_MS = 30_000;
 
@@ -38,6 +58,10 @@ export interface MemoryBootstrap {
   osTree?: string;
   /** With osTree: the fd of the tree's resource-tracker pipe in this process. */
   trackerFd?: number;
+  /** Word 0 is 1 once the directory thread runs (it starts on first need). */
+  directoryState?: SharedArrayBuffer;
+  /** The BroadcastChannel on which a child asks the root to start the directory. */
+  directorySummons?: string;
 }
 
 /** What a parent hands to a spawned child process (plain JSON data: names, not buffers). */
@@ -52,6 +76,13 @@ export interface SpawnMemoryBootstrap {
 let treeI32: Int32Array | undefined;
 let selfIdent = 0;
 let port: MessagePort | undefined;
+/** Root only: the ports of children started before the directory, with their queued messages. */
+const pending = new Set<MessagePort>();
+/** Word 0: 1 once the directory runs. Created with the first child, shared with the tree. */
+let dirState: Int32Array | undefined;
+/** The name of the root's summons channel; root: the listening channel. */
+let summonsName: string | undefined;
+let summons: BroadcastChannel | undefined;
 let isChild = false;
 /** True in a process started by the 'spawn' launcher. */
 let spawned = false;
@@ -124,12 +155,42 @@ function startDirectory(): MessagePort {
     port1.postMessage({ op: 'export', blocks: [...early] });
     early.clear();
   }
+  // The children's ports, with the messages they queued so far (transfer keeps them, in order).
+  for (const p of pending) port1.postMessage({ op: 'attach', port: p }, [p]);
+  pending.clear();
+  if (dirState) Atomics.store(dirState, 0, 1);
+  summons?.close();
+  summons = undefined;
+  setBeforeBlock(undefined);
   return port1;
 }
 
 function directoryPort(): MessagePort {
   port ??= startDirectory();
   return port;
+}
+
+/** Root: from the first child on, a child's summons (or a blocking wait here) starts the directory. */
+function armSummons(): void {
+  dirState ??= new Int32Array(new SharedArrayBuffer(4));
+  if (summons || port) return;
+  summonsName ??= `@multiproc/memory:directory:${process.pid}:${threadId}:${Math.random().toString(36).slice(2)}`;
+  summons = new BroadcastChannel(summonsName);
+  summons.onmessage = () => {
+    if (!port) directoryPort();
+  };
+  summons.unref();
+  setBeforeBlock(() => {
+    if (!port) directoryPort();
+  });
+}
+
+/** Child: makes sure the directory runs before waiting for its answer. */
+function summonDirectory(): void {
+  if (!dirState || Atomics.load(dirState, 0) === 1 || !summonsName) return;
+  const bc = new BroadcastChannel(summonsName);
+  bc.postMessage('start');
+  bc.close();
 }
 
 /** @internal Makes a block findable by id from every worker of the tree. */
@@ -142,6 +203,7 @@ export function exportBlock(id: string, buffer: SharedArrayBuffer): void {
   }
   exported.add(buffer);
   if (port) port.postMessage({ op: 'export', blocks: [[id, buffer]] });
+  else if (pending.size > 0) directoryPort().postMessage({ op: 'export', blocks: [[id, buffer]] });
   else early.set(id, buffer);
 }
 
@@ -151,6 +213,7 @@ export function exportBlock(id: string, buffer: SharedArrayBuffer): void {
  */
 function request(msg: Record<string, unknown>, timeoutMs: number): any {
   const p = directoryPort();
+  if (isChild) summonDirectory();
   const seq = ++requestSeq;
   Atomics.store(flag, 0, 0);
   p.postMessage({ ...msg, seq, flag: flag.buffer });
@@ -189,6 +252,8 @@ export function lookupBuffer(id: string, timeoutMs = LOOKUP_TIMEOUT_MS): SharedA
   if (!port) {
     const sab = early.get(id);
     if (sab) return sab;
+  }
+  if (!port && pending.size === 0) {
     if (spawned) {
       throw new Error(
         `shared block ${id} cannot reach this process: it is a SharedArrayBuffer made before the 'spawn' ` +
@@ -253,7 +318,9 @@ export interface ChildMemory {
 /** Called by a parent for each child worker it starts. */
 export function childBootstrap(): ChildMemory {
   const { port1, port2 } = new MessageChannel();
-  directoryPort().postMessage({ op: 'attach', port: port1 }, [port1]);
+  armSummons();
+  if (port || early.size > 0) directoryPort().postMessage({ op: 'attach', port: port1 }, [port1]);
+  else pending.add(port1);
   const exitList = newExitList();
   let done = false;
   return {
@@ -261,15 +328,36 @@ export function childBootstrap(): ChildMemory {
       port: port2,
       tree: tree().buffer as SharedArrayBuffer,
       exitList,
+      directoryState: dirState!.buffer as SharedArrayBuffer,
+      directorySummons: summonsName!,
       ...(osTree() ? { osTree: osTree()!.tree, trackerFd: osTree()!.tracker } : {}),
     },
     transferList: [port2],
     onExit() {
       if (done) return;
       done = true;
-      applyExitList(exitList);
+      try {
+        applyExitList(exitList);
+      } finally {
+        if (pending.has(port1)) settlePending(port1);
+      }
     },
   };
+}
+
+/**
+ * Root: a child exited before the directory started. If it sent nothing, its port is dropped;
+ * else the directory starts and gets what it sent (its exports may still be looked up).
+ */
+function settlePending(p: MessagePort): void {
+  const first = receiveMessageOnPort(p);
+  pending.delete(p);
+  if (!first) {
+    p.close();
+    return;
+  }
+  const transfer = first.message?.op === 'attach' ? [first.message.port] : [];
+  directoryPort().postMessage({ op: 'attach', port: p, first: first.message }, [p, ...transfer]);
 }
 
 /** What a parent keeps for each spawned child process. */
@@ -324,6 +412,8 @@ export function initChild(data: MemoryBootstrap | SpawnMemoryBootstrap): void {
   if (data.osTree) joinOsTreeThread(data.osTree, data.tree, data.trackerFd);
   port = data.port;
   port.unref();
+  if (data.directoryState) dirState = new Int32Array(data.directoryState);
+  summonsName = data.directorySummons;
   treeI32 = new Int32Array(data.tree);
   selfIdent = Atomics.add(treeI32, 0, 1);
   setOwnExitList(data.exitList);
@@ -347,11 +437,11 @@ function directoryMain(wt: typeof import('node:worker_threads')): void {
     for (const [to, req] of parked.get(id) ?? []) answer(to, req, { sab });
     parked.delete(id);
   };
-  const listen = (p: MessagePort) => {
-    p.on('message', (m: any) => {
+  const listen = (p: MessagePort, first?: any) => {
+    const onMessage = (m: any) => {
       switch (m.op) {
         case 'attach':
-          listen(m.port);
+          listen(m.port, m.first);
           break;
         case 'export':
           for (const [id, sab] of m.blocks as Array<[string, SharedArrayBuffer]>) {
@@ -387,7 +477,10 @@ function directoryMain(wt: typeof import('node:worker_threads')): void {
           answer(p, m, { ok: names.delete(m.name) });
           break;
       }
-    });
+    };
+    // A message the root took off the port of a child that had exited: it came first.
+    if (first) onMessage(first);
+    p.on('message', onMessage);
   };
   listen(wt.workerData.port);
 }

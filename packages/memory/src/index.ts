@@ -73,3 +73,5 @@ export {
   unlinkOsBlock,
   type OsBufferInfo,
 } from './os-memory.js';
+/** @internal Node builtins loaded on first use, for the packages above (start-up time). */
+export * as lazyBuiltins from './builtins.js';

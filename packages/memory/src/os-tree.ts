@@ -24,9 +24,8 @@
  * inherited by every child, thread or process. Blocks made before the switch stay
  * SharedArrayBuffers: they still work between threads, but cannot reach another process.
  */
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { fstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { childProcess, crypto } from './builtins.js';
 import {
   createOsBlockBuffer,
   mapFileBuffer,
@@ -122,7 +121,7 @@ const trackerPipes: unknown[] = [];
 /** Starts the tree's resource tracker; returns the fd of the write end of its pipe. */
 function startTracker(tree: string): number | undefined {
   try {
-    const child = spawn(process.execPath, ['-e', TRACKER_SOURCE, tree], {
+    const child = childProcess().spawn(process.execPath, ['-e', TRACKER_SOURCE, tree], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
       env: { ...process.env, NODE_OPTIONS: '' },
@@ -149,7 +148,7 @@ export function enableOsTree(currentNext: number): OsTree {
   const existing = g[KEY];
   if (existing) return existing;
   if (osMemoryUnavailableReason()) throw noOsMemory();
-  const tree = randomBytes(4).toString('hex');
+  const tree = crypto().randomBytes(4).toString('hex');
   const counter = new Int32Array(createOsBlockBuffer(`mp-${tree}-t`, 8));
   // Threads started before the switch keep counting on the old counter: give them room.
   counter[0] = currentNext > 2 ? currentNext + 0x10000 : 2;
@@ -269,5 +268,5 @@ export function unlinkOsId(id: string): void {
 
 /** @internal The block id of the tree-wide named block `name` (`~n` + 14 hex digits of its hash). */
 export function namedId(name: string): string {
-  return `~n${createHash('sha256').update(name).digest('hex').slice(0, 14)}`;
+  return `~n${crypto().createHash('sha256').update(name).digest('hex').slice(0, 14)}`;
 }

@@ -69,11 +69,22 @@ function toTimeout(timeoutMs: number | undefined): number {
   return Math.max(0, timeoutMs);
 }
 
+let beforeBlock: (() => void) | undefined;
+
+/**
+ * @internal Runs `hook` before the next `waitSync` of this thread (the block directory starts
+ * its thread there, so that a child never waits for a root that is blocked).
+ */
+export function setBeforeBlock(hook: (() => void) | undefined): void {
+  beforeBlock = hook;
+}
+
 /**
  * Blocks the calling thread while `i32[index] === expected`, until woken or `timeoutMs` passes.
  * Spurious wake-ups are possible: callers re-check their condition in a loop.
  */
 export function waitSync(i32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
+  if (beforeBlock !== undefined) beforeBlock();
   return backendOf(i32).wait(i32, index, expected, toTimeout(timeoutMs));
 }
 

@@ -3,9 +3,12 @@
  * least loaded worker, collects results, and replaces workers that exit.
  *
  * - Dispatch: jobs are served in submission order; chunks given back by a dead worker go
- *   first. A worker holds up to `depth` chunks: 1 while chunks take long (a chunk only goes to
- *   a free worker, so the load stays balanced), up to 64 when they take microseconds (the
- *   worker never waits for the parent). The depth follows a moving average of chunk times.
+ *   first. Chunks wait until a worker has reported ready, so the first task of a new pool
+ *   runs on whichever worker is up first (they start in parallel, not in order); ready
+ *   workers are preferred after that. A worker holds up to `depth` chunks: 1 while chunks
+ *   take long (a chunk only goes to a free worker, so the load stays balanced), up to 64 when
+ *   they take microseconds (the worker never waits for the parent). The depth follows a
+ *   moving average of chunk times.
  * - Collection: one async loop, running while chunks are out, drains every worker's result
  *   ring, then sleeps on the doorbell word (`waitAsync`); workers ring it only while the
  *   parent sleeps, so results are batched under load.
@@ -64,6 +67,8 @@ export class Dispatcher implements JobHost {
   /** 'run': replace exiting workers; 'close': replace only while work is left; 'stop': never. */
   state: 'run' | 'close' | 'stop' = 'run';
   #allExited: Array<() => void> = [];
+  /** allExited() was called: every worker keeps the process alive until it exits. */
+  #joining = false;
 
   constructor(readonly opts: DispatcherOptions) {}
 
@@ -110,13 +115,25 @@ export class Dispatcher implements JobHost {
     return 1;
   }
 
+  /**
+   * The worker for the next chunk: the least loaded, a ready one first. While no worker is
+   * ready yet, none: the first chunk then goes to whichever worker connects first.
+   */
   #pick(depth: number): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
+    let anyReady = false;
     for (const s of this.slots) {
-      if (s.exited || s.retiring || s.full || s.inflight.length >= depth) continue;
-      if (!best || s.inflight.length < best.inflight.length) best = s;
+      if (s.exited) continue;
+      anyReady ||= s.ready;
+      if (s.retiring || s.full || s.inflight.length >= depth) continue;
+      if (
+        !best ||
+        (s.ready && !best.ready) ||
+        (s.ready === best.ready && s.inflight.length < best.inflight.length)
+      )
+        best = s;
     }
-    return best;
+    return anyReady ? best : undefined;
   }
 
   #nextChunk(): Chunk | undefined {
@@ -196,8 +213,9 @@ export class Dispatcher implements JobHost {
       // reducer-module table so task arguments can hold any shared object.
       who: prepareChild({ name, daemon: true }),
     };
+    // Pool workers are daemonic: they do not keep the process alive (the collect loop does while
+    // chunks are out). A starting worker does, until it is ready: chunks wait for it meanwhile.
     const handle = startWorker({ entry: workerEntry(), data, name }, this.opts.method);
-    handle.unref();
     const slot = new WorkerSlot(handle, channel, name, this.opts.maxTasksPerChild);
     this.slots.add(slot);
     handle.onMessage((m) => {
@@ -210,6 +228,10 @@ export class Dispatcher implements JobHost {
     });
     void handle.ready.then((ident) => {
       slot.ident = ident;
+      if (ident === undefined || slot.exited) return; // exited before connecting
+      slot.ready = true;
+      this.pump();
+      if (!this.#joining) handle.unref();
     });
     void handle.exited.then((code) => this.#onExit(slot, code));
   }
@@ -301,6 +323,7 @@ export class Dispatcher implements JobHost {
   /** Resolves once every worker has exited (after close() or terminate()). */
   allExited(): Promise<void> {
     if (this.slots.size === 0) return Promise.resolve();
+    this.#joining = true;
     for (const s of this.slots) s.handle.ref();
     return new Promise((r) => this.#allExited.push(r));
   }

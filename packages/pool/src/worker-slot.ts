@@ -30,6 +30,8 @@ export class WorkerSlot {
   /** K_EXIT sent, or the worker reached maxTasksPerChild: send nothing more. */
   retiring = false;
   exited = false;
+  /** The worker reported that it is connected (see the dispatch rule in dispatcher.ts). */
+  ready = false;
   ident: number | undefined;
   /** The error of a K_FATAL / K_INIT_FAILED record. */
   fatal: { error: unknown } | null = null;

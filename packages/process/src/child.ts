@@ -6,8 +6,8 @@
  * `dist/worker.js` imports the package entry and calls the hook installed here, so that the
  * bootstrap and the user's `import '@multiproc/process'` share one module instance.
  */
-import { inspect } from 'node:util';
 import { loadsAsync } from '@multiproc/serialization';
+import { util } from './builtins.js';
 import { loadFunction } from './function-ref.js';
 import { enterChild } from './identity.js';
 import { connectToParent } from './launchers/index.js';
@@ -21,7 +21,7 @@ const log = getLogger();
 
 /** Prints an error the way Python prints a child's traceback: `Process Process-1:` first. */
 function report(name: string, err: unknown): void {
-  const text = err instanceof Error ? inspect(err) : `Uncaught ${inspect(err)}`;
+  const text = err instanceof Error ? util().inspect(err) : `Uncaught ${util().inspect(err)}`;
   process.stderr.write(`Process ${name}:\n${text}\n`);
 }
 

@@ -5,7 +5,8 @@
  * package (a dual-package hazard: the worker bootstrap is ESM, a user module may `require`
  * the package) see the same state in one thread.
  */
-import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { crypto } from './builtins.js';
 import type { StartMethod } from './launchers/types.js';
 
 /** What a worker knows about itself; the root's is the MainProcess. */
@@ -39,11 +40,42 @@ export interface ThreadState {
 
 const KEY = Symbol.for('@multiproc/process:state');
 
+/** 32 random bytes: from the kernel's CSPRNG directly where there is one (no `node:crypto` to load). */
+function randomKey(): Uint8Array {
+  const key = new Uint8Array(32);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, key, 0, key.length, null) === key.length) return key;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {}
+  return new Uint8Array(crypto().randomBytes(32));
+}
+
+/** The root's self: its authkey is made on first use (a worker's self is replaced by enterChild). */
+function rootSelf(): SelfInfo {
+  let authkey: Uint8Array | undefined;
+  return {
+    name: 'MainProcess',
+    identity: [],
+    daemon: false,
+    get authkey() {
+      authkey ??= randomKey();
+      return authkey;
+    },
+    set authkey(value: Uint8Array) {
+      authkey = value;
+    },
+  };
+}
+
 /** This thread's state. */
 export function threadState(): ThreadState {
   const g = globalThis as { [KEY]?: ThreadState };
   g[KEY] ??= {
-    self: { name: 'MainProcess', identity: [], daemon: false, authkey: new Uint8Array(randomBytes(32)) },
+    self: rootSelf(),
     parent: null,
     children: new Set(),
     counter: 0,

@@ -18,12 +18,11 @@
  * Every shared object in the launch data must live in OS shared memory: the parent switches
  * to it (`useOsMemory()`) before the first spawn child, or when the start method is chosen.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, readFileSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
 import {
   type SpawnMemoryBootstrap,
   idOfSegment,
@@ -36,6 +35,7 @@ import {
   useOsMemory,
   workerIdent,
 } from '@multiproc/memory';
+import { childProcess, v8 } from '../builtins.js';
 import type { LaunchSpec, Launcher, ParentChannel, WorkerHandle } from './types.js';
 
 /** Set in a spawned child's environment (then removed from it): marks a multiproc worker. */
@@ -200,6 +200,7 @@ function startSpawn(spec: LaunchSpec): WorkerHandle {
   }
   useOsMemory();
   const daemon = spec.daemon ?? true;
+  const { serialize } = v8();
   const encoded = serialize(encodeData(spec.data)); // throws here, before anything starts
   const memory = spawnChildBootstrap();
   const boot: SpawnBoot = { memory: memory.data, data: null, parentPid: process.pid, daemon };
@@ -209,7 +210,7 @@ function startSpawn(spec: LaunchSpec): WorkerHandle {
   const exe = getExecutable();
   let child: ChildProcess;
   try {
-    child = spawn(exe, [...childExecArgv(), fileURLToPath(spec.entry)], {
+    child = childProcess().spawn(exe, [...childExecArgv(), fileURLToPath(spec.entry)], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe', memory.tracker ?? 'ignore'],
       env: { ...process.env, [ENV]: '1' },
       serialization: 'advanced',
@@ -324,7 +325,7 @@ function readBoot(): { boot: SpawnBoot; data: unknown } {
   // an fstat of a pipe it stops resolving symlinks, and every package would load twice.
   statSync('/');
   const head = bytes.readUInt32LE(0);
-  const boot = deserialize(bytes.subarray(4, 4 + head)) as SpawnBoot;
+  const boot = v8().deserialize(bytes.subarray(4, 4 + head)) as SpawnBoot;
   return { boot, data: bytes.subarray(4 + head) };
 }
 
@@ -345,7 +346,7 @@ function connectSpawn(): ParentChannel {
     }, 500).unref();
   }
   initChild(boot.memory);
-  const decoded = decodeData(deserialize(data as Buffer));
+  const decoded = decodeData(v8().deserialize(data as Buffer));
   const send = process.send.bind(process);
   send({ [READY]: workerIdent() });
   channel = {

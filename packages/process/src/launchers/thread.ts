@@ -12,9 +12,9 @@
  * A worker thread has no signals: terminate() and kill() both stop the thread at once; the
  * exit code records which one was asked for (-15 / -9), as under a real process.
  */
-import { inspect } from 'node:util';
 import { type TransferListItem, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { type MemoryBootstrap, childBootstrap, initChild, workerIdent } from '@multiproc/memory';
+import { util } from '../builtins.js';
 import type { LaunchSpec, Launcher, ParentChannel, WorkerHandle } from './types.js';
 
 /** Key of our part of `workerData`: its presence is what makes a thread a multiproc worker. */
@@ -72,7 +72,7 @@ function startThread(spec: LaunchSpec): WorkerHandle {
   });
   // A worker's uncaught error would otherwise be rethrown in the parent and crash it.
   worker.on('error', (err) => {
-    process.stderr.write(`Exception in worker ${spec.name ?? worker.threadId}:\n${inspect(err)}\n`);
+    process.stderr.write(`Exception in worker ${spec.name ?? worker.threadId}:\n${util().inspect(err)}\n`);
   });
 
   const exited = new Promise<number>((resolve) => {
