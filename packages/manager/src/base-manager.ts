@@ -10,9 +10,10 @@ import {
   type Process,
   resolveFunction,
   captureCallers,
+  startMethodOf,
 } from '@multiproc/process';
 import { ManagerError } from './errors.js';
-import { launchServer, startMethodOf } from './launch.js';
+import { launchServer } from './launch.js';
 import type { Callable, ManagerOptions, RegisterOptions, StartOptions } from './manager-options.js';
 import {
   formatAddress,

@@ -4,21 +4,13 @@
  * bound address on a one-way Pipe.
  */
 import { Pipe } from '@multiproc/pipe';
-import { type Process, type StartMethod, getContext, getStartMethod, ref } from '@multiproc/process';
+import { type Process, type StartMethod, getContext, ref } from '@multiproc/process';
 import { ManagerError } from './errors.js';
-import type { ManagerContext } from './manager-options.js';
 import type { ManagerAddress } from './protocol.js';
 import type { ServeOptions, ServeReport } from './serve.js';
 
 /** The module the server worker imports `serveManager` from: always the built file. */
 const SERVE_MODULE = new URL('../dist/index.js', import.meta.url);
-
-/** The start method of a `context` option (as the Pool's): default, the default context's. */
-export function startMethodOf(context: ManagerContext | undefined): StartMethod {
-  if (context === undefined) return getStartMethod() ?? 'thread';
-  if (typeof context === 'string') return context;
-  return context.getStartMethod() ?? 'thread';
-}
 
 /**
  * @internal Starts the server worker under `method` and resolves with its address once it

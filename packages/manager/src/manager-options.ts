@@ -2,7 +2,7 @@
  * Option types of BaseManager: the constructor, `register()` and `start()`.
  */
 import type { AuthKey } from '@multiproc/pipe';
-import type { FunctionRef, StartMethod } from '@multiproc/process';
+import type { ContextLike, FunctionRef } from '@multiproc/process';
 import type { ProxyClass } from './proxy.js';
 
 /** Options of `new BaseManager(...)`. */
@@ -34,7 +34,7 @@ export interface ManagerOptions {
 }
 
 /** What the `context` option takes: a start method name, or a context. */
-export type ManagerContext = StartMethod | { getStartMethod(): StartMethod | null | undefined };
+export type ManagerContext = ContextLike;
 
 /** Options of `BaseManager.register(...)`. */
 export interface RegisterOptions {

@@ -1,6 +1,6 @@
 /** The options of `new Pool(...)` and of its calls, and the checks of the pool's options. */
 import { availableParallelism } from 'node:os';
-import { type FunctionRef, type StartMethod, getStartMethod } from '@multiproc/process';
+import type { ContextLike, FunctionRef } from '@multiproc/process';
 import { dumps } from '@multiproc/serialization';
 import type { ResultCallbacks } from './async-result.js';
 import type { Progress } from './job.js';
@@ -19,7 +19,7 @@ export interface PoolOptions {
   /** Replace a worker after it ran this many chunks (Python's maxtasksperchild); default unlimited. */
   maxTasksPerChild?: number;
   /** A context (`getContext('spawn')`) or a start method name; default: the default context's. */
-  context?: StartMethod | { getStartMethod(): StartMethod | null | undefined };
+  context?: ContextLike;
   /**
    * Milliseconds an aborted task gets to notice (`isTaskAborted()`, `taskSignal()`) before
    * its worker is replaced. Default 1000.
@@ -49,13 +49,6 @@ export interface IMapOptions extends MapOptions {
 
 export type MapAsyncOptions<R> = MapOptions & ResultCallbacks<R[]>;
 export type ApplyAsyncOptions<R> = CallOptions & ResultCallbacks<R>;
-
-export function startMethodOf(context: PoolOptions['context']): StartMethod {
-  // Without a context, the default one: 'thread' unless setStartMethod() chose otherwise.
-  if (context === undefined) return getStartMethod() ?? 'thread';
-  if (typeof context === 'string') return context;
-  return context.getStartMethod() ?? 'thread';
-}
 
 /** Checks the options of `new Pool(options)` (or `new Pool(processes)`); serializes `initargs`. */
 export function parsePoolOptions(options: PoolOptions | number | undefined): {

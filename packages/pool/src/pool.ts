@@ -3,7 +3,7 @@
  * file holds the public API and function resolution. Options: pool-options.ts; per-call
  * abort/timeout: call-limits.ts.
  */
-import { captureCallers, isFunctionRef, resolveFunction } from '@multiproc/process';
+import { captureCallers, isFunctionRef, resolveFunction, startMethodOf } from '@multiproc/process';
 import { AsyncResult } from './async-result.js';
 import { applyCallLimits } from './call-limits.js';
 import { checkChunksize, checkIterable, collect, defaultChunksize, isAsyncIterable } from './chunking.js';
@@ -24,7 +24,6 @@ import {
   type PoolFunc,
   type PoolOptions,
   parsePoolOptions,
-  startMethodOf,
 } from './pool-options.js';
 import { ChunkSource } from './source.js';
 

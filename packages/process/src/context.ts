@@ -208,3 +208,27 @@ export const currentProcess = defaultContext.currentProcess.bind(defaultContext)
 export const parentProcess = defaultContext.parentProcess.bind(defaultContext);
 export const activeChildren = defaultContext.activeChildren.bind(defaultContext);
 export const isMainProcess = defaultContext.isMainProcess.bind(defaultContext);
+
+/** What a `context` option of Pool or Manager accepts: a start method name or a context. */
+export type ContextLike = StartMethod | { getStartMethod(): StartMethod | null | undefined };
+
+/**
+ * The start method a `context` option selects (without one, the default context's: 'thread'
+ * unless setStartMethod() chose otherwise). Selecting 'spawn' prepares this process for it, as
+ * `getContext('spawn')` does, so objects made next can reach child processes.
+ *
+ * @example
+ * startMethodOf('spawn');              // 'spawn'
+ * startMethodOf(getContext('thread')); // 'thread'
+ */
+export function startMethodOf(context?: ContextLike): StartMethod {
+  const method =
+    context === undefined
+      ? (getStartMethod() ?? 'thread')
+      : typeof context === 'string'
+        ? context
+        : (context.getStartMethod() ?? 'thread');
+  checkStartMethod(method);
+  if (method === 'spawn') prepareSpawn();
+  return method;
+}

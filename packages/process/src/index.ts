@@ -5,6 +5,7 @@
 export { Process, type ProcessOptions, type Target } from './process.js';
 export {
   BaseContext,
+  type ContextLike,
   type ParentProcess,
   activeChildren,
   cpuCount,
@@ -16,6 +17,7 @@ export {
   isMainProcess,
   parentProcess,
   setStartMethod,
+  startMethodOf,
 } from './context.js';
 export { FunctionRef, isFunctionRef, loadFunction, ref } from './function-ref.js';
 export { captureCallers, resolveFunction } from './resolve.js';
