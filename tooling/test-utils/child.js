@@ -32,3 +32,16 @@ export function serve(ops) {
 export function emit(value) {
   channel.post({ event: dumps(value) });
 }
+
+/** Handles a fixture keeps open on purpose (`settle(h, 'keep')`), until the child dies. */
+export const held = [];
+
+/**
+ * What an operation does with a handle (a Connection end, a Queue) when done: 'close' it, 'keep'
+ * it open, or 'exit' the child without closing it (no reply: its exit hook must release it).
+ */
+export function settle(handle, what) {
+  if (what === 'close') handle.close();
+  else if (what === 'keep') held.push(handle);
+  else if (what === 'exit') process.exit(0);
+}
