@@ -19,7 +19,9 @@
  * 22 FREE_LOCK  lock of the spill-block stack (only ever tried, never waited on)
  * 23..27 FREE_TOP id of the top free spill block (each free block's words 0..4 link the next)
  * 28 FREE_COUNT  spill blocks on the stack
- * 8, 21, 61..63 free for the layer above (USER_WORDS); 29..51 reserved
+ * 29 W_BUSY     1 while a writer is inside WLOCK (set after taking it, cleared before release)
+ * 30 F_BUSY     the same for FREE_LOCK
+ * 8, 21, 61..63 free for the layer above (USER_WORDS); 31..51 reserved
  * ```
  * Per-segment words, in every block:
  * ```
@@ -30,10 +32,17 @@
  * 56..60 S_NEXT  id of the next segment
  * ```
  * A record is 4-aligned and never wraps: `[u32 kind << 30 | length][payload]`. KIND_MSG holds
- * the message; KIND_PAD skips to the end of the data area; KIND_SPILL holds
- * `[u32 lenLo][u32 lenHi][id (5 words)]` of a block that holds one message too big for the
- * segment (> cap/4). Spill blocks go back to a stack once read, so a stream of 1 MiB
- * messages reuses the same blocks: one copy in, one copy out.
+ * the message; KIND_ALIGNED (messages from ALIGN_MIN bytes) holds `[u32 skew][skew bytes]`
+ * before it, so that its payload sits at its source's alignment (skewOf in ring-layout.ts);
+ * KIND_PAD skips to the end of the data area; KIND_SPILL holds
+ * `[u32 lenLo][u32 lenHi][id (5 words)][u32 skew]` of a block that holds one message too big
+ * for the segment (> cap/4) from byte `skew` (0..7, see skewOf in ring-layout.ts). A writer
+ * fills its spill block before it takes WLOCK. Spill blocks go back to a stack once read, so a
+ * stream of 1 MiB messages reuses the same blocks: one copy in, one copy out.
+ *
+ * Robustness: WLOCK and FREE_LOCK are robust (ring-robust.ts): a writer killed inside leaves
+ * them to the next taker, which repairs the ring first (ring-repair.ts); no reader ever sees a
+ * message that was not completely written.
  *
  * An unbounded ring never blocks a writer: when a record does not fit, the writer allocates a
  * segment twice as big, links it (S_NEXT), seals the old one and carries on there; readers
@@ -57,6 +66,9 @@ import {
   withLockIfFree,
 } from '@multiproc/memory';
 import * as L from './ring-layout.js';
+import { RingWriter, type Staged } from './ring-writer.js';
+
+export type { Staged } from './ring-writer.js';
 
 /** What {@link MessageRing.tryRead} returns when there is nothing to read. */
 export const EMPTY: unique symbol = Symbol('EMPTY');
@@ -83,7 +95,7 @@ export class RingBuffer {
   readonly block: SharedBlock;
   /** Int32 view of the first block, for the ring-wide words (and USER_WORDS). */
   readonly i32: Int32Array;
-  private wseg: L.Segment;
+  private readonly writer: RingWriter;
   private rseg: L.Segment;
 
   /** A new ring. */
@@ -109,8 +121,8 @@ export class RingBuffer {
   constructor(block: SharedBlock) {
     this.block = block;
     this.i32 = block.i32;
-    this.wseg = L.segmentOf(block, 0);
-    this.rseg = this.wseg;
+    this.writer = new RingWriter(block);
+    this.rseg = L.segmentOf(block, 0);
   }
 
   /** Messages in the ring now. */
@@ -162,88 +174,62 @@ export class RingBuffer {
 
   /** Appends one message (the concatenation of `chunks`); false only when maxItems is reached. */
   tryWrite(chunks: readonly Uint8Array[]): boolean {
-    return withLock(this.i32, L.WLOCK, () => this.writeLocked(chunks));
+    if (this.full()) return false;
+    const st = this.stage(chunks);
+    return this.settled(st, this.commit(st));
   }
 
   /** {@link tryWrite} if the writers' lock is free now (no promise), else BUSY. */
   tryWriteIfFree(chunks: readonly Uint8Array[]): boolean | typeof BUSY {
-    return withLockIfFree(this.i32, L.WLOCK, () => this.writeLocked(chunks));
+    if (this.full()) return false;
+    const st = this.stage(chunks);
+    const r = this.writer.commitIfFree(st);
+    if (r === true) return true;
+    this.unstage(st);
+    return r;
   }
 
   /** {@link tryWrite} taking the writers' lock without blocking the event loop. */
-  tryWriteAsync(chunks: readonly Uint8Array[]): Promise<boolean> {
-    return withLockAsync(this.i32, L.WLOCK, () => this.writeLocked(chunks));
+  async tryWriteAsync(chunks: readonly Uint8Array[]): Promise<boolean> {
+    if (this.full()) return false;
+    const st = this.stage(chunks);
+    return this.settled(st, await this.commitAsync(st));
   }
 
-  private writeLocked(chunks: readonly Uint8Array[]): boolean {
-    const i32 = this.i32;
-    const max = i32[L.MAX_ITEMS];
-    if (max > 0 && Atomics.load(i32, L.COUNT) >= max) return false;
-    const n = L.totalLength(chunks);
-    let seg = this.writeSegment();
-    const inline = n + 4 <= seg.cap >>> 2;
-    let spill: SharedBlock | undefined;
-    if (!inline) {
-      spill = L.takeSpill(i32, n);
-      L.copyChunks(new Uint8Array(spill.buffer), 0, chunks);
-    }
-    const rec = inline ? (n + 7) & ~3 : L.SPILL_RECORD;
-    let tail: number;
-    let off: number;
-    for (;;) {
-      tail = seg.i32[L.S_TAIL];
-      const head = Atomics.load(seg.i32, L.S_HEAD);
-      off = tail & (seg.cap - 1);
-      const toEnd = seg.cap - off;
-      const need = rec <= toEnd ? rec : toEnd + rec;
-      if (seg.cap - ((tail - head) >>> 0) >= need) {
-        if (rec > toEnd) {
-          seg.i32[(L.HEADER_BYTES + off) >> 2] = L.KIND_PAD << 30;
-          tail = (tail + toEnd) | 0;
-          off = 0;
-        }
-        break;
-      }
-      seg = this.grow(seg);
-    }
-    const at = (L.HEADER_BYTES + off) >> 2;
-    if (spill) {
-      seg.i32[at] = (L.KIND_SPILL << 30) | (L.SPILL_RECORD - 4);
-      seg.i32[at + 1] = n >>> 0;
-      seg.i32[at + 2] = Math.floor(n / 2 ** 32);
-      L.writeId(seg.i32, at + 3, spill.id);
-    } else {
-      seg.i32[at] = n;
-      L.copyChunks(seg.u8, off + 4, chunks);
-    }
-    Atomics.store(seg.i32, L.S_TAIL, (tail + rec) | 0);
-    Atomics.add(i32, L.COUNT, 1);
-    if (Atomics.load(i32, L.RWAIT) > 0) {
-      Atomics.add(i32, L.DATA, L.SEQ_STEP);
-      wake(i32, L.DATA, 1);
-    }
-    return true;
+  /** Whether a bounded ring is at maxItems now. */
+  protected full(): boolean {
+    const max = this.i32[L.MAX_ITEMS];
+    return max > 0 && Atomics.load(this.i32, L.COUNT) >= max;
   }
 
-  private writeSegment(): L.Segment {
-    const gen = this.i32[L.WSEG_GEN];
-    if (this.wseg.gen !== gen) {
-      this.wseg =
-        gen === 0 ? L.segmentOf(this.block, 0) : L.segmentOf(lookupBlock(L.readId(this.i32, L.WSEG_ID)), gen);
-    }
-    return this.wseg;
+  /** @internal Prepares a message (a big one is copied out now, outside the lock). */
+  stage(chunks: readonly Uint8Array[]): Staged {
+    return this.writer.stage(chunks);
   }
 
-  /** Links a segment twice as big after `seg`, seals `seg`, and makes the new one current. */
-  private grow(seg: L.Segment): L.Segment {
-    const next = L.newSegment(Math.min(seg.cap * 2, 2 ** 30));
-    L.writeId(seg.i32, L.S_NEXT, next.id);
-    Atomics.store(seg.i32, L.S_SEALED, 1);
-    const gen = seg.gen + 1;
-    L.writeId(this.i32, L.WSEG_ID, next.id);
-    Atomics.store(this.i32, L.WSEG_GEN, gen);
-    this.wseg = L.segmentOf(next, gen);
-    return this.wseg;
+  /** @internal Gives a staged message up. */
+  unstage(st: Staged): void {
+    this.writer.unstage(st);
+  }
+
+  /** @internal Appends a staged message; false only when maxItems is reached. */
+  commit(st: Staged): boolean {
+    return this.writer.commit(st);
+  }
+
+  /** @internal {@link commit} if the writers' lock is free now (no promise), else BUSY. */
+  commitIfFree(st: Staged): boolean | typeof BUSY {
+    return this.writer.commitIfFree(st);
+  }
+
+  /** @internal {@link commit} without blocking the event loop. */
+  commitAsync(st: Staged): Promise<boolean> {
+    return this.writer.commitAsync(st);
+  }
+
+  private settled(st: Staged, ok: boolean): boolean {
+    if (!ok) this.unstage(st);
+    return ok;
   }
 
   // ---------------------------------------------------------------- reading
@@ -293,15 +279,25 @@ export class RingBuffer {
           this.consumed(seg, (head + ((n + 7) & ~3)) | 0);
         }
       }
+      if (kind === L.KIND_ALIGNED) {
+        const n = hdr & L.LEN_MASK;
+        const skew = seg.i32[at + 1];
+        accept?.(n);
+        try {
+          return decode(seg.u8.subarray(off + 8 + skew, off + 8 + skew + n));
+        } finally {
+          this.consumed(seg, (head + L.recordBytes(n, true, skew)) | 0);
+        }
+      }
       const n = (seg.i32[at + 1] >>> 0) + seg.i32[at + 2] * 2 ** 32;
       accept?.(n);
       let spill: SharedBlock | undefined;
       try {
         spill = lookupBlock(L.readId(seg.i32, at + 3));
-        return decode(new Uint8Array(spill.buffer, 0, n));
+        return decode(new Uint8Array(spill.buffer, seg.i32[at + 8], n));
       } finally {
         this.consumed(seg, (head + L.SPILL_RECORD) | 0);
-        if (spill) L.returnSpill(this.i32, spill);
+        if (spill) L.returnSpill(this.block, spill);
       }
     }
   }

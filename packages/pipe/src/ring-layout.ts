@@ -8,10 +8,9 @@ import {
   deadlineOf as deadlineIn,
   lookupBlock,
   parseTimeout,
-  tryLockSpin,
-  unlock,
 } from '@multiproc/memory';
 import { dumps } from '@multiproc/serialization';
+import { tryRobustLock } from './ring-robust.js';
 
 // Ring-wide words (meaningful in the first block only).
 export const WLOCK = 0;
@@ -29,6 +28,8 @@ export const RSEG_ID = 16;
 export const FREE_LOCK = 22;
 export const FREE_TOP = 23;
 export const FREE_COUNT = 28;
+export const W_BUSY = 29;
+export const F_BUSY = 30;
 /** Words free for the layer above (JoinableQueue's unfinished count, the pool's task channel). */
 export const USER_WORDS = [8, 21, 61, 62, 63] as const;
 
@@ -43,8 +44,11 @@ export const HEADER_BYTES = 256;
 export const KIND_MSG = 0;
 export const KIND_PAD = 1;
 export const KIND_SPILL = 2;
+export const KIND_ALIGNED = 3;
+/** Messages from this size on are written as KIND_ALIGNED records (see skewOf). */
+export const ALIGN_MIN = 512;
 export const LEN_MASK = 0x3fffffff;
-export const SPILL_RECORD = 32;
+export const SPILL_RECORD = 36;
 /** Low 16 bits of DATA / SPACE: writer / reader holder counts; high 16 bits: a change counter. */
 export const COUNT_MASK = 0xffff;
 export const SEQ_STEP = 0x10000;
@@ -86,40 +90,50 @@ export function newSegment(cap: number): SharedBlock {
  * that readers gave back, if it is big enough, else a fresh one. The stack is intrusive (a free
  * block's first 20 bytes hold the id of the next one), so every spill block ever made is
  * reused and the memory stays at the high-water mark. Its lock is only ever tried, never
- * waited on: a busy stack means "allocate" (take) or "drop" (give back), never a hang.
+ * waited on: a busy stack means "allocate" (take) or "drop" (give back), never a hang. A
+ * worker that died holding it leaves the stack maybe torn: the next holder empties it (the
+ * blocks on it are lost, nothing else).
  */
-export function takeSpill(ring: Int32Array, bytes: number): SharedBlock {
-  if (Atomics.load(ring, FREE_COUNT) > 0 && tryLockSpin(ring, FREE_LOCK)) {
-    try {
-      if (ring[FREE_COUNT] > 0) {
-        const top = lookupBlock(readId(ring, FREE_TOP));
-        if (top.byteLength >= bytes) {
+export function takeSpill(ring: SharedBlock, bytes: number): SharedBlock {
+  const i32 = ring.i32;
+  let got: SharedBlock | undefined;
+  if (Atomics.load(i32, FREE_COUNT) > 0) {
+    tryRobustLock(ring, FREE_LOCK, F_BUSY, {
+      repair: () => {
+        i32[FREE_COUNT] = 0;
+      },
+      run: () => {
+        if (i32[FREE_COUNT] === 0) return;
+        try {
+          const top = lookupBlock(readId(i32, FREE_TOP));
+          if (top.byteLength < bytes) return;
           const next = new Int32Array(top.buffer, 0, 5);
-          for (let w = 0; w < 5; w++) ring[FREE_TOP + w] = next[w];
-          ring[FREE_COUNT]--;
-          return top;
+          for (let w = 0; w < 5; w++) i32[FREE_TOP + w] = next[w];
+          i32[FREE_COUNT]--;
+          got = top;
+        } catch {
+          // a lost block cannot happen while the tree lives; allocate instead
         }
-      }
-    } catch {
-      // a lost block cannot happen while the tree lives; allocate instead
-    } finally {
-      unlock(ring, FREE_LOCK);
-    }
+      },
+    });
   }
-  return exportOnce(allocateBlock(Math.ceil(bytes / SPILL_ROUND) * SPILL_ROUND));
+  return got ?? exportOnce(allocateBlock(Math.ceil(bytes / SPILL_ROUND) * SPILL_ROUND));
 }
 
-/** Gives a consumed spill block back for reuse (dropped if the stack is busy right now). */
-export function returnSpill(ring: Int32Array, block: SharedBlock): void {
-  if (!tryLockSpin(ring, FREE_LOCK)) return;
-  try {
-    const link = new Int32Array(block.buffer, 0, 5);
-    for (let w = 0; w < 5; w++) link[w] = ring[FREE_TOP + w];
-    writeId(ring, FREE_TOP, block.id);
-    ring[FREE_COUNT]++;
-  } finally {
-    unlock(ring, FREE_LOCK);
-  }
+/** Gives a spill block back for reuse (dropped if the stack is busy right now). */
+export function returnSpill(ring: SharedBlock, block: SharedBlock): void {
+  const i32 = ring.i32;
+  tryRobustLock(ring, FREE_LOCK, F_BUSY, {
+    repair: () => {
+      i32[FREE_COUNT] = 0;
+    },
+    run: () => {
+      const link = new Int32Array(block.buffer, 0, 5);
+      for (let w = 0; w < 5; w++) link[w] = i32[FREE_TOP + w];
+      writeId(i32, FREE_TOP, block.id);
+      i32[FREE_COUNT]++;
+    },
+  });
 }
 
 /** Options of every blocking ring operation. */
@@ -162,4 +176,24 @@ export function copyChunks(dst: Uint8Array, at: number, chunks: readonly Uint8Ar
     dst.set(c, at);
     at += c.byteLength;
   }
+}
+
+/**
+ * How many bytes (0..7) to skip before a message that would start at byte `base` (mod 8) of a
+ * buffer: V8 copies into a SharedArrayBuffer 8 bytes at a time only when source and target sit
+ * at the same address modulo 8, byte by byte otherwise (~6x slower). So the biggest chunk (the
+ * payload; the others are small headers) is placed at its source's alignment; the reader's
+ * copy out then starts 8-aligned too when the payload did (a fresh buffer always does).
+ */
+export function skewOf(chunks: readonly Uint8Array[], base: number): number {
+  let big = 0;
+  for (let i = 1; i < chunks.length; i++) if (chunks[i].byteLength > chunks[big].byteLength) big = i;
+  let before = 0;
+  for (let i = 0; i < big; i++) before += chunks[i].byteLength;
+  return (chunks[big].byteOffset - before - base) & 7;
+}
+
+/** Bytes of a record of a message of `n` bytes (KIND_ALIGNED with `skew`, else KIND_MSG). */
+export function recordBytes(n: number, aligned: boolean, skew: number): number {
+  return aligned ? (n + skew + 11) & ~3 : (n + 7) & ~3;
 }
