@@ -1,6 +1,6 @@
 /**
- * The futex mutex every lock of multiproc stands on (esfx's three-state mutex), on one Int32
- * word of a shared block. The word's states:
+ * The futex mutex every lock of multiproc stands on (Drepper's / esfx's three-state mutex), on
+ * one Int32 word of a shared block. The word's states:
  *
  *   0      UNLOCKED
  *   1      LOCKED: held, nobody waits
@@ -8,12 +8,24 @@
  *   5, 6   unlocked, ABANDONED: a robust lock's holder died holding it (1 or 2, plus
  *          {@link ABANDONED_DELTA} added by its parent's exit hook, which then wakes all waiters)
  *
- * Acquire: CAS 0 -> 1 (the uncontended path: no call into the wait layer), else spin a little
- * (a futex round trip costs ~17 us on the target machines), else swap in 2 and sleep while the
- * word is 2. Release: swap in 0 and wake one waiter only if the old state was 2.
- * Anyone who takes the word from an abandoned state takes it as 2 (contended), so a wake-up is
- * never lost. A word nobody arms an exit hook on never becomes abandoned (the message ring's
- * locks): for it these are the plain three states.
+ * Acquire, fast (what `Lock`/`RLock.acquireSync()` inline): swap in 1, one `Atomics.exchange`
+ * and no call into the wait layer. Old 0 or abandoned: taken. Old 1: nothing changed; take the
+ * slow path. Old 2: the swap erased the contended mark of a held lock, so the caller owes it
+ * back and takes the slow path with `owed`, which swaps 2 in before anything else. Until then a
+ * release may wake nobody, but no sleeper is stranded: the owing caller then either takes the
+ * lock as 2 (its own release wakes) or leaves a 2 that the holder's release sees.
+ * Acquire, careful ({@link tryLock}: never waits, so it could not pay such a debt): CAS 0 -> 1.
+ * Slow path: spin a little (a futex round trip costs ~17 us on the target machines), else swap
+ * in 2 and sleep while the word is 2. Release ({@link unlock}): swap in 0 and wake one waiter
+ * only if the old state was 2; an old 0 means it was not held.
+ * Anyone who takes the word from an abandoned state in the slow path takes it as 2, and the
+ * exit hook woke every sleeper, so a wake-up is never lost. A word nobody arms an exit hook on
+ * never becomes abandoned (the message ring's locks): for it these are the plain three states.
+ *
+ * Why swaps: on V8 11 (Node 20) every `Atomics` call is a call into a builtin (~4 ns) around the
+ * locked instruction (~5 ns here), and a swap is ~1 ns cheaper than a CAS. An uncontended
+ * acquire + release is two locked RMWs; it cannot be fewer: a release must learn atomically
+ * whether somebody sleeps (a plain store would lose wake-ups), and an acquire must be an RMW.
  */
 import { deadlineOf, remaining } from './timeout.js';
 import { waitAsync, waitSync, wake } from './wait.js';
@@ -24,7 +36,7 @@ export const CONTENDED = 2;
 /** What a robust lock's exit hook adds to the state word when its holder dies. */
 export const ABANDONED_DELTA = 4;
 
-/** Iterations of `Atomics.load` spent before sleeping; picked by synchronize's bench/locks.mjs. */
+/** Iterations of `Atomics.load` spent before sleeping (synchronize's README: spin sweep). */
 let spin = 100;
 
 /** @internal For benchmarks: sets the spin count (>= 0). Returns the previous one. */
@@ -41,7 +53,7 @@ export function isHeld(state: number): boolean {
   return state === LOCKED || state === CONTENDED;
 }
 
-/** One attempt, never waits. */
+/** One attempt, never waits (and never erases the contended mark). */
 export function tryLock(i32: Int32Array, s: number): boolean {
   const c = Atomics.compareExchange(i32, s, UNLOCKED, LOCKED);
   if (c === UNLOCKED) return true;
@@ -65,8 +77,15 @@ export function tryLockSpin(i32: Int32Array, s: number): boolean {
   return tryLock(i32, s) || spinFor(i32, s);
 }
 
-/** The blocking slow path (after a failed {@link tryLock}); `timeout` > 0 ms or Infinity. */
-export function lockSlowSync(i32: Int32Array, s: number, timeout: number): boolean {
+/**
+ * The blocking slow path (after a failed {@link tryLock} or fast swap); `timeout` > 0 ms
+ * or Infinity. `owed`: a failed fast swap found CONTENDED (see the states above).
+ */
+export function lockSlowSync(i32: Int32Array, s: number, timeout: number, owed = false): boolean {
+  if (owed) {
+    const c = Atomics.exchange(i32, s, CONTENDED);
+    if (c === UNLOCKED || c >= ABANDONED_DELTA) return true;
+  }
   if (spinFor(i32, s)) return true;
   const deadline = deadlineOf(timeout);
   for (;;) {

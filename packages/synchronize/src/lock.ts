@@ -8,14 +8,18 @@
  *       and for robust locks; a plain Lock may still be released by any worker)
  *   +2  flags: bit 0 = robust (robust.ts)
  *
+ * `acquireSync()` + `release()` uncontended is the mutex's fast swap in, a plain store of the
+ * owner, the swap out: two `Atomics.exchange` calls, the floor on V8 (mutex.ts says why). Each
+ * Lock object caches its thread's ident (`_me`, taken at its first acquisition; workerIdent()
+ * itself costs ~7 ns): objects never cross threads, and a worker's ident is fixed once it has
+ * joined the tree, before any user code runs.
+ *
  * Only the holder may release a robust lock. Plain locks are left locked when their holder
  * dies, as in Python; waiters can always get out through a timeout or a signal.
  */
 import {
   CONTENDED,
-  LOCKED,
   type SharedBlock,
-  UNLOCKED,
   allocateBlock,
   isHeld,
   lockSlowAsync,
@@ -34,12 +38,12 @@ export type { AcquireOptions } from './options.js';
 export type { LockHold } from './hold.js';
 export type { LockOptions } from './robust.js';
 
-// The uncontended paths inline the mutex's CAS on module-local copies of its states: through a
-// call (or an imported binding) into @multiproc/memory, an acquire + release costs ~1.5 ns more
-// (~6%, bench/locks.mjs). Everything past the first CAS is the mutex's own code.
-const FREE = UNLOCKED;
-const HELD = LOCKED;
-const HELD_CONTENDED = CONTENDED;
+// The uncontended paths inline the mutex's swaps, with its states as literals (0 UNLOCKED,
+// 1 LOCKED, 2 CONTENDED, >= 4 abandoned; mutex.ts of @multiproc/memory): through a call into
+// @multiproc/memory an acquire + release costs ~1.5 ns more, and through module-level constants
+// (context loads) ~0.5 ns more, out of ~19. Everything past the first swap is the mutex's code.
+
+const NOT_HELD = 'Lock.release(): the lock is not held; release only after a successful acquire';
 
 /**
  * A non-recursive lock shared by every worker it is sent to (Python's `multiprocessing.Lock`).
@@ -57,6 +61,8 @@ export class Lock {
   /** @internal */ declare readonly _off: number;
   /** @internal */ declare readonly _i32: Int32Array;
   /** @internal */ declare readonly _robust: boolean;
+  /** @internal workerIdent() of this thread once known, else 0 (see {@link Lock._ident}). */
+  declare _me: number;
 
   constructor(opts?: LockOptions) {
     const robust = parseLockOptions(opts, 'new Lock()');
@@ -73,6 +79,7 @@ export class Lock {
       _off: offset,
       _i32: block.i32,
       _robust: (block.i32[offset + 2] & ROBUST) !== 0,
+      _me: 0,
     });
   }
 
@@ -87,15 +94,27 @@ export class Lock {
    * the signal is already aborted (a blocked thread cannot see a later abort).
    */
   acquireSync(opts?: AcquireOptions): boolean {
+    if (opts !== undefined) return this._acquireSyncWith(opts);
     const i32 = this._i32;
     const s = this._off;
-    if (opts === undefined && Atomics.compareExchange(i32, s, FREE, HELD) === FREE) {
-      i32[s + 1] = workerIdent();
-      if (this._robust) arm(this._block, s);
-      return true;
-    }
+    const old = Atomics.exchange(i32, s, 1); // LOCKED
+    if (old !== 0 && old < 4) lockSlowSync(i32, s, Number.POSITIVE_INFINITY, old === 2); // owed if 2
+    i32[s + 1] = this._me || this._ident();
+    if (this._robust) arm(this._block, s);
+    return true;
+  }
+
+  /** @internal This thread's ident, cached on the object (the owner word's value while held). */
+  _ident(): number {
+    this._me = workerIdent();
+    return this._me;
+  }
+
+  private _acquireSyncWith(opts: AcquireOptions): boolean {
     const { block, timeout, signal } = parseAcquire(opts, 'Lock.acquireSync');
     if (signal?.aborted) throw signal.reason;
+    const i32 = this._i32;
+    const s = this._off;
     const ok = tryLock(i32, s) || (block && timeout > 0 && lockSlowSync(i32, s, timeout));
     if (ok) this._took();
     return ok;
@@ -117,7 +136,7 @@ export class Lock {
 
   /** @internal */
   _took(): void {
-    this._i32[this._off + 1] = workerIdent();
+    this._i32[this._off + 1] = this._me || this._ident();
     if (this._robust) arm(this._block, this._off);
   }
 
@@ -133,23 +152,21 @@ export class Lock {
     const i32 = this._i32;
     const s = this._off;
     i32[s + 1] = 0;
-    const old = Atomics.compareExchange(i32, s, HELD, FREE);
-    if (old === HELD) return;
-    if (old === HELD_CONTENDED) {
-      Atomics.store(i32, s, FREE);
-      wake(i32, s, 1);
-      return;
-    }
-    throw new RangeError('Lock.release(): the lock is not held; release only after a successful acquire');
+    const old = Atomics.exchange(i32, s, 0); // UNLOCKED
+    if (old !== 1) this._released(old);
+  }
+
+  /** The rest of a release whose swap did not find LOCKED: wake a sleeper, or it was not held. */
+  private _released(old: number): void {
+    if (old === CONTENDED) wake(this._i32, this._off, 1);
+    else throw new RangeError(NOT_HELD); // old 0: nothing changed (a plain lock is never abandoned)
   }
 
   private _releaseRobust(): void {
     const i32 = this._i32;
     const s = this._off;
-    if (!isHeld(Atomics.load(i32, s))) {
-      throw new RangeError('Lock.release(): the lock is not held; release only after a successful acquire');
-    }
-    const me = workerIdent();
+    if (!isHeld(Atomics.load(i32, s))) throw new RangeError(NOT_HELD);
+    const me = this._me || this._ident();
     if (i32[s + 1] !== me) {
       throw new Error(
         `Lock.release(): this robust lock is held by worker ${i32[s + 1]}, not by this worker (${me}); only its holder may release it`,
@@ -177,7 +194,7 @@ export class Lock {
 
   /** @internal Held, and by this worker (Condition's check). */
   _isMine(): boolean {
-    return this.locked() && this._i32[this._off + 1] === workerIdent();
+    return this.locked() && this._i32[this._off + 1] === (this._me || this._ident());
   }
 
   /** @internal Condition: release completely, returning what to restore. */

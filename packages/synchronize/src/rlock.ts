@@ -7,12 +7,12 @@
  *   +1  owner: workerIdent() of the owner while held, 0 when free
  *   +2  recursion depth (written by the owner only)
  *   +3  flags: bit 0 = robust (robust.ts)
+ *
+ * The uncontended `acquireSync()` + `release()` is the Lock's (lock.ts): two `Atomics.exchange`
+ * calls around plain reads and writes of the owner and depth words, which only the owner writes.
  */
 import {
-  CONTENDED,
-  LOCKED,
   type SharedBlock,
-  UNLOCKED,
   allocateBlock,
   isHeld,
   lockAsync,
@@ -28,10 +28,7 @@ import { type AcquireOptions, parseAcquire } from './options.js';
 import { type LockOptions, ROBUST, arm, disarm, parseLockOptions } from './robust.js';
 import { attachTo, checkOffset, travel } from './shared.js';
 
-// Module-local copies of the mutex's states for the inlined uncontended CAS (see lock.ts).
-const FREE = UNLOCKED;
-const HELD = LOCKED;
-const HELD_CONTENDED = CONTENDED;
+// The uncontended paths inline the mutex's swaps, with its states as literals (see lock.ts).
 
 /**
  * A recursive lock (Python's `multiprocessing.RLock`): the worker that holds it may acquire it
@@ -45,6 +42,8 @@ export class RLock {
   /** @internal */ declare readonly _off: number;
   /** @internal */ declare readonly _i32: Int32Array;
   /** @internal */ declare readonly _robust: boolean;
+  /** @internal workerIdent() of this thread once known, else 0 (see Lock). */
+  declare _me: number;
 
   constructor(opts?: LockOptions) {
     const robust = parseLockOptions(opts, 'new RLock()');
@@ -61,6 +60,7 @@ export class RLock {
       _off: offset,
       _i32: block.i32,
       _robust: (block.i32[offset + 3] & ROBUST) !== 0,
+      _me: 0,
     });
   }
 
@@ -71,21 +71,28 @@ export class RLock {
 
   /** As {@link Lock.acquireSync}; returns at once (depth + 1) if this worker owns it already. */
   acquireSync(opts?: AcquireOptions): boolean {
+    if (opts !== undefined) return this._acquireSyncWith(opts);
     const i32 = this._i32;
     const s = this._off;
-    const me = workerIdent();
-    if (opts === undefined) {
-      if (i32[s + 1] === me) {
-        i32[s + 2]++;
-        return true;
-      }
-      if (Atomics.compareExchange(i32, s, FREE, HELD) === FREE) {
-        this._took(me, 1);
-        return true;
-      }
+    const me = this._me || this._ident();
+    if (i32[s + 1] === me) {
+      i32[s + 2]++;
+      return true;
     }
+    const old = Atomics.exchange(i32, s, 1); // LOCKED
+    if (old !== 0 && old < 4) lockSlowSync(i32, s, Number.POSITIVE_INFINITY, old === 2); // owed if 2
+    i32[s + 1] = me;
+    i32[s + 2] = 1;
+    if (this._robust) arm(this._block, s);
+    return true;
+  }
+
+  private _acquireSyncWith(opts: AcquireOptions): boolean {
     const { block, timeout, signal } = parseAcquire(opts, 'RLock.acquireSync');
     if (signal?.aborted) throw signal.reason;
+    const i32 = this._i32;
+    const s = this._off;
+    const me = this._me || this._ident();
     if (i32[s + 1] === me) {
       i32[s + 2]++;
       return true;
@@ -101,7 +108,7 @@ export class RLock {
     if (signal?.aborted) throw signal.reason;
     const i32 = this._i32;
     const s = this._off;
-    const me = workerIdent();
+    const me = this._me || this._ident();
     if (i32[s + 1] === me) {
       i32[s + 2]++;
       return true;
@@ -124,16 +131,25 @@ export class RLock {
   release(): void {
     const i32 = this._i32;
     const s = this._off;
-    const me = workerIdent();
-    if (i32[s + 1] !== me || i32[s + 2] <= 0) {
-      const owner = i32[s + 1];
-      throw new Error(
-        owner === 0
-          ? 'RLock.release(): the lock is not held; release only after a successful acquire'
-          : `RLock.release(): the lock is owned by worker ${owner}, not by this worker (${me}); only its owner may release it`,
-      );
-    }
-    if (--i32[s + 2] === 0) this._unlock();
+    const depth = i32[s + 2];
+    if (i32[s + 1] !== (this._me || this._ident()) || depth <= 0) this._notMine();
+    i32[s + 2] = depth - 1;
+    if (depth === 1) this._unlock();
+  }
+
+  /** @internal This thread's ident, cached on the object (see Lock). */
+  _ident(): number {
+    this._me = workerIdent();
+    return this._me;
+  }
+
+  private _notMine(): never {
+    const owner = this._i32[this._off + 1];
+    throw new Error(
+      owner === 0
+        ? 'RLock.release(): the lock is not held; release only after a successful acquire'
+        : `RLock.release(): the lock is owned by worker ${owner}, not by this worker (${this._me}); only its owner may release it`,
+    );
   }
 
   /** @internal */
@@ -142,7 +158,7 @@ export class RLock {
     const s = this._off;
     if (this._robust) disarm(this._block, s);
     i32[s + 1] = 0;
-    if (Atomics.exchange(i32, s, FREE) === HELD_CONTENDED) wake(i32, s, 1);
+    if (Atomics.exchange(i32, s, 0) === 2) wake(i32, s, 1); // UNLOCKED; CONTENDED: wake one
   }
 
   /** Whether some worker holds the lock right now. */
@@ -162,7 +178,7 @@ export class RLock {
 
   /** @internal Held by this worker (Condition's check). */
   _isMine(): boolean {
-    return this._i32[this._off + 1] === workerIdent() && this._i32[this._off + 2] > 0;
+    return this._i32[this._off + 1] === (this._me || this._ident()) && this._i32[this._off + 2] > 0;
   }
 
   /** @internal Condition: release all levels, returning the depth to restore. */
@@ -177,13 +193,13 @@ export class RLock {
   /** @internal Condition: take the lock back at `depth` after a wait (uninterruptible). */
   _restoreSync(depth: number): void {
     lockSync(this._i32, this._off);
-    this._took(workerIdent(), depth);
+    this._took(this._me || this._ident(), depth);
   }
 
   /** @internal */
   async _restore(depth: number): Promise<void> {
     await lockAsync(this._i32, this._off);
-    this._took(workerIdent(), depth);
+    this._took(this._me || this._ident(), depth);
   }
 
   toString(): string {
