@@ -7,8 +7,15 @@
  * parent, which sees every exit of its child (normal, crash, terminate), applies the list.
  * A worker that closes the resource itself cancels its hook first.
  *
+ * A lock taken and released on every message cannot afford to write a whole entry each time,
+ * so {@link exitSlot} reserves an entry once per (block, word, delta) per worker, and the lock
+ * then only flips the entry's state word between armed and reserved with a plain store: no
+ * allocation, no lookup. The parent applies armed entries only.
+ *
  * Exit list layout (Int32 words; ENTRY_WORDS per entry, MAX_ENTRIES entries):
- *   entry + 0  state: 0 free, 1 armed (written last, so a half-written entry is never applied)
+ *   entry + 0  state: 0 free, 1 armed, 2 reserved by a slot, not armed (a slot's first arming
+ *              comes after the rest of the entry is written, so a half-written entry is
+ *              never applied)
  *   entry + 1  word index in the target block
  *   entry + 2  delta to add
  *   entry + 3  byte length of the block id
@@ -22,7 +29,10 @@ import { wake } from './wait.js';
 
 const ENTRY_WORDS = 8;
 const HOOK_LOOKUP_MS = 2_000;
-const MAX_ENTRIES = 1024;
+const MAX_ENTRIES = 4096;
+const FREE = 0;
+const ARMED = 1;
+const RESERVED = 2;
 const ID_BYTES = 16;
 
 let ownList: Int32Array | undefined;
@@ -45,30 +55,104 @@ export function setOwnExitList(buffer: SharedArrayBuffer): void {
 export function atExit(block: SharedBlock, index: number, delta: number): () => void {
   const list = ownList;
   if (!list) return () => {};
+  const e = reserve(list, block, index, delta, ARMED);
+  return () => {
+    Atomics.store(list, e, FREE);
+  };
+}
+
+/**
+ * A re-armable exit hook: {@link atExit}'s "add `delta` to `block.i32[index]`", but reserved
+ * once and then armed and disarmed as often as needed for the price of a store each (for a
+ * robust lock taken on every message). One slot per (block, word, delta) per worker: asking
+ * again returns the same slot, so arm it for one holding at a time (a lock's holder is one).
+ * The entry is freed once `block` is garbage in this worker. In the root thread it does
+ * nothing.
+ */
+export interface ExitSlot {
+  /** From now until {@link disarm}: if this worker exits, the hook is applied. */
+  arm(): void;
+  disarm(): void;
+}
+
+class Slot implements ExitSlot {
+  constructor(
+    private readonly list: Int32Array,
+    private readonly at: number,
+    // Held so that the entry is not freed (block garbage) while somebody may still arm it.
+    readonly block: SharedBlock | undefined,
+  ) {}
+  arm(): void {
+    // Plain stores: the parent reads the list only once this worker is gone. A store after
+    // taking a lock (an Atomics read-modify-write) cannot move before it, nor one before
+    // releasing it (an Atomics store) after it.
+    this.list[this.at] = ARMED;
+  }
+  disarm(): void {
+    this.list[this.at] = RESERVED;
+  }
+}
+
+/** The root thread's slots: a word nobody reads (same class, so arm() stays monomorphic). */
+const noSlot = new Slot(new Int32Array(1), 0, undefined);
+/** This worker's slots of a block, by `${index}:${delta}`, and their entries. */
+interface BlockSlots {
+  byKey: Map<string, Slot>;
+  entries: number[];
+}
+const slots = new WeakMap<SharedBlock, BlockSlots>();
+const freeOnGc = new FinalizationRegistry<number[]>((entries) => {
+  const list = ownList;
+  if (list) for (const e of entries) Atomics.store(list, e, FREE);
+});
+
+/** The {@link ExitSlot} of (block, index, delta) in this worker, reserved on first use. */
+export function exitSlot(block: SharedBlock, index: number, delta: number): ExitSlot {
+  const list = ownList;
+  if (!list) return noSlot;
+  let mine = slots.get(block);
+  if (!mine) {
+    mine = { byKey: new Map(), entries: [] };
+    slots.set(block, mine);
+    freeOnGc.register(block, mine.entries);
+  }
+  const key = `${index}:${delta}`;
+  let slot = mine.byKey.get(key);
+  if (!slot) {
+    const e = reserve(list, block, index, delta, RESERVED);
+    mine.entries.push(e);
+    slot = new Slot(list, e, block);
+    mine.byKey.set(key, slot);
+  }
+  return slot;
+}
+
+/** Writes a free entry of `list` for (block, index, delta) and stores `state` in it last. */
+function reserve(list: Int32Array, block: SharedBlock, index: number, delta: number, state: number): number {
   const id = block.id;
   if (id.length > ID_BYTES) throw new RangeError(`block id ${id} is too long for an exit hook`);
   // The parent finds the block by id once we are gone: make sure the directory has it.
   exportBlock(id, block.buffer);
   for (let e = 0; e < MAX_ENTRIES * ENTRY_WORDS; e += ENTRY_WORDS) {
-    if (list[e] !== 0) continue;
+    if (list[e] !== FREE) continue;
     list[e + 1] = index;
     list[e + 2] = delta;
     list[e + 3] = id.length;
     const bytes = new Uint8Array(list.buffer, (e + 4) * 4, ID_BYTES);
     for (let i = 0; i < id.length; i++) bytes[i] = id.charCodeAt(i);
-    Atomics.store(list, e, 1);
-    return () => {
-      Atomics.store(list, e, 0);
-    };
+    Atomics.store(list, e, state);
+    return e;
   }
-  throw new RangeError(`a worker may hold at most ${MAX_ENTRIES} pipe ends and queue handles at once`);
+  throw new RangeError(
+    `a worker may hold at most ${MAX_ENTRIES} pipe ends, queue handles and ring locks' exit hooks at once`,
+  );
 }
 
 /** @internal Applies a dead child's exit list (called once by its parent). */
 export function applyExitList(buffer: SharedArrayBuffer): void {
   const list = new Int32Array(buffer);
   for (let e = 0; e < MAX_ENTRIES * ENTRY_WORDS; e += ENTRY_WORDS) {
-    if (Atomics.exchange(list, e, 0) !== 1) continue;
+    if (Atomics.exchange(list, e, FREE) !== ARMED) continue;
     const bytes = new Uint8Array(buffer, (e + 4) * 4, list[e + 3]);
     let block: SharedBlock;
     try {

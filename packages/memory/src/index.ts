@@ -19,7 +19,7 @@ export {
   type ChildMemory,
   type MemoryBootstrap,
 } from './directory.js';
-export { atExit } from './exit-hooks.js';
+export { type ExitSlot, atExit, exitSlot } from './exit-hooks.js';
 export {
   TRACKER_FD,
   idOfSegment,

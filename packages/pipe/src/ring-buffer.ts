@@ -12,7 +12,8 @@
  *  3 SPACE      writers sleep here (maxItems): low 16 bits = reader holders, high 16 = counter
  *  4 RWAIT      readers asleep on DATA (a writer wakes only when > 0)
  *  5 WWAIT      writers asleep on SPACE
- *  6 COUNT      messages committed and not yet taken
+ *  6 COUNT      messages committed and not yet taken (< 2^30), + TAKING (2^30) while a
+ *               reader takes one out (ring-reader.ts): read it with countOf()
  *  7 MAX_ITEMS  0 = unbounded
  *  9 WSEG_GEN   generation of the current write segment (0 = this block); 10..14 its id
  * 15 RSEG_GEN   generation of the current read segment;                   16..20 its id
@@ -21,7 +22,13 @@
  * 28 FREE_COUNT  spill blocks on the stack
  * 29 W_BUSY     1 while a writer is inside WLOCK (set after taking it, cleared before release)
  * 30 F_BUSY     the same for FREE_LOCK
- * 8, 21, 61..63 free for the layer above (USER_WORDS); 31..51 reserved
+ * 31 R_BUSY     the same for RLOCK
+ * 32 R_HEAD     S_HEAD of the message a reader is taking out (while COUNT has TAKING)
+ * 33 R_HGEN     generation of its segment
+ * 34 W_TALLY    the tally word (WriteOptions.tally) of the message a writer is publishing,
+ *               marked with TALLYING (2^30) from before its S_TAIL store to after it
+ * 35 W_TAIL     S_TAIL before that message;  36 W_TGEN  generation of its segment
+ * 8, 21, 61..63 free for the layer above (USER_WORDS); 37..51 reserved
  * ```
  * Per-segment words, in every block:
  * ```
@@ -40,9 +47,11 @@
  * fills its spill block before it takes WLOCK. Spill blocks go back to a stack once read, so a
  * stream of 1 MiB messages reuses the same blocks: one copy in, one copy out.
  *
- * Robustness: WLOCK and FREE_LOCK are robust (ring-robust.ts): a writer killed inside leaves
- * them to the next taker, which repairs the ring first (ring-repair.ts); no reader ever sees a
- * message that was not completely written.
+ * Robustness: WLOCK, RLOCK and FREE_LOCK are robust (ring-robust.ts): a worker killed inside
+ * leaves them to the next taker, which repairs the ring first (ring-repair.ts). No reader ever
+ * sees a message that was not completely written; a reader killed inside RLOCK either took
+ * its message out (S_HEAD moved: it is gone with the reader) or did not (it stays for the
+ * next reader): never both, never a wrong COUNT.
  *
  * An unbounded ring never blocks a writer: when a record does not fit, the writer allocates a
  * segment twice as big, links it (S_NEXT), seals the old one and carries on there; readers
@@ -56,28 +65,17 @@
  * count reaching zero (by hand or by a dead worker's exit hook, which wakes every sleeper)
  * changes DATA or SPACE too, so sleepers see end-of-file / broken pipe.
  */
-import {
-  type BUSY,
-  type SharedBlock,
-  lookupBlock,
-  wake,
-  withLock,
-  withLockAsync,
-  withLockIfFree,
-} from '@multiproc/memory';
+import { type BUSY, type SharedBlock, wake } from '@multiproc/memory';
 import * as L from './ring-layout.js';
+import { type Decoder, type EMPTY, RingReader } from './ring-reader.js';
 import { RingWriter, type Staged } from './ring-writer.js';
 
 export type { Staged } from './ring-writer.js';
+export { EMPTY, type Decoder } from './ring-reader.js';
 
-/** What {@link MessageRing.tryRead} returns when there is nothing to read. */
-export const EMPTY: unique symbol = Symbol('EMPTY');
 /** What a read returns when the ring is empty and no writer holds it any more. */
 export const EOF: unique symbol = Symbol('EOF');
 export { BUSY } from '@multiproc/memory';
-
-/** Turns the bytes of one message into a value. The view is only valid during the call. */
-export type Decoder<T> = (bytes: Uint8Array) => T;
 
 export interface RingOptions {
   /** Bytes of the first segment (rounded up to a power of two, at least 1 KiB). Default 64 KiB. */
@@ -96,7 +94,7 @@ export class RingBuffer {
   /** Int32 view of the first block, for the ring-wide words (and USER_WORDS). */
   readonly i32: Int32Array;
   private readonly writer: RingWriter;
-  private rseg: L.Segment;
+  private readonly reader: RingReader;
 
   /** A new ring. */
   static create<R extends RingBuffer>(this: new (block: SharedBlock) => R, opts: RingOptions = {}): R {
@@ -105,8 +103,8 @@ export class RingBuffer {
     const cap = 2 ** Math.ceil(Math.log2(want));
     const block = L.newSegment(cap);
     const max = opts.maxItems ?? 0;
-    if (!Number.isInteger(max) || max < 0 || max > 0x7fffffff) {
-      throw new RangeError(`maxItems must be a non-negative integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 0 || max > L.COUNT_BITS) {
+      throw new RangeError(`maxItems must be an integer from 0 to ${L.COUNT_BITS}, got ${max}`);
     }
     block.i32[L.MAX_ITEMS] = max;
     return new this(block);
@@ -122,12 +120,12 @@ export class RingBuffer {
     this.block = block;
     this.i32 = block.i32;
     this.writer = new RingWriter(block);
-    this.rseg = L.segmentOf(block, 0);
+    this.reader = new RingReader(block);
   }
 
   /** Messages in the ring now. */
   size(): number {
-    return Atomics.load(this.i32, L.COUNT);
+    return L.countOf(this.i32);
   }
 
   get maxItems(): number {
@@ -158,6 +156,8 @@ export class RingBuffer {
   static readonly WRITERS_WORD = L.DATA;
   static readonly READERS_WORD = L.SPACE;
   static readonly USER_WORDS = L.USER_WORDS;
+  /** Mask of a tally word's count (WriteOptions.tally): the bit above marks a publication. */
+  static readonly TALLY_MASK = L.COUNT_BITS;
 
   private addHolders(word: number, delta: number, what: string): void {
     for (;;) {
@@ -199,12 +199,12 @@ export class RingBuffer {
   /** Whether a bounded ring is at maxItems now. */
   protected full(): boolean {
     const max = this.i32[L.MAX_ITEMS];
-    return max > 0 && Atomics.load(this.i32, L.COUNT) >= max;
+    return max > 0 && L.countOf(this.i32) >= max;
   }
 
   /** @internal Prepares a message (a big one is copied out now, outside the lock). */
-  stage(chunks: readonly Uint8Array[]): Staged {
-    return this.writer.stage(chunks);
+  stage(chunks: readonly Uint8Array[], tally?: number): Staged {
+    return this.writer.stage(chunks, tally);
   }
 
   /** @internal Gives a staged message up. */
@@ -227,6 +227,14 @@ export class RingBuffer {
     return this.writer.commitAsync(st);
   }
 
+  /**
+   * @internal Repairs now what a writer killed inside the writers' lock left (the next write
+   * would): e.g. before waiting on a tally word that a dead writer left marked.
+   */
+  repairWriters(): void {
+    this.writer.settle();
+  }
+
   private settled(st: Staged, ok: boolean): boolean {
     if (!ok) this.unstage(st);
     return ok;
@@ -240,91 +248,16 @@ export class RingBuffer {
    * throws, the message is consumed all the same.
    */
   tryRead<T>(decode: Decoder<T>, accept?: (length: number) => void): T | typeof EMPTY {
-    return withLock(this.i32, L.RLOCK, () => this.readLocked(decode, accept));
+    return this.reader.read(decode, accept);
   }
 
   /** {@link tryRead} if the readers' lock is free now (no promise), else BUSY. */
   tryReadIfFree<T>(decode: Decoder<T>, accept?: (length: number) => void): T | typeof EMPTY | typeof BUSY {
-    return withLockIfFree(this.i32, L.RLOCK, () => this.readLocked(decode, accept));
+    return this.reader.readIfFree(decode, accept);
   }
 
   /** {@link tryRead} taking the readers' lock without blocking the event loop. */
   tryReadAsync<T>(decode: Decoder<T>, accept?: (length: number) => void): Promise<T | typeof EMPTY> {
-    return withLockAsync(this.i32, L.RLOCK, () => this.readLocked(decode, accept));
-  }
-
-  private readLocked<T>(decode: Decoder<T>, accept?: (length: number) => void): T | typeof EMPTY {
-    for (;;) {
-      const seg = this.readSegment();
-      const head = seg.i32[L.S_HEAD];
-      if (Atomics.load(seg.i32, L.S_TAIL) === head) {
-        if (Atomics.load(seg.i32, L.S_SEALED) === 0 || Atomics.load(seg.i32, L.S_TAIL) !== head) return EMPTY;
-        this.nextReadSegment(seg);
-        continue;
-      }
-      const off = head & (seg.cap - 1);
-      const at = (L.HEADER_BYTES + off) >> 2;
-      const hdr = seg.i32[at];
-      const kind = hdr >>> 30;
-      if (kind === L.KIND_PAD) {
-        Atomics.store(seg.i32, L.S_HEAD, (head + seg.cap - off) | 0);
-        continue;
-      }
-      if (kind === L.KIND_MSG) {
-        const n = hdr & L.LEN_MASK;
-        accept?.(n);
-        try {
-          return decode(seg.u8.subarray(off + 4, off + 4 + n));
-        } finally {
-          this.consumed(seg, (head + ((n + 7) & ~3)) | 0);
-        }
-      }
-      if (kind === L.KIND_ALIGNED) {
-        const n = hdr & L.LEN_MASK;
-        const skew = seg.i32[at + 1];
-        accept?.(n);
-        try {
-          return decode(seg.u8.subarray(off + 8 + skew, off + 8 + skew + n));
-        } finally {
-          this.consumed(seg, (head + L.recordBytes(n, true, skew)) | 0);
-        }
-      }
-      const n = (seg.i32[at + 1] >>> 0) + seg.i32[at + 2] * 2 ** 32;
-      accept?.(n);
-      let spill: SharedBlock | undefined;
-      try {
-        spill = lookupBlock(L.readId(seg.i32, at + 3));
-        return decode(new Uint8Array(spill.buffer, seg.i32[at + 8], n));
-      } finally {
-        this.consumed(seg, (head + L.SPILL_RECORD) | 0);
-        if (spill) L.returnSpill(this.block, spill);
-      }
-    }
-  }
-
-  private consumed(seg: L.Segment, head: number): void {
-    Atomics.store(seg.i32, L.S_HEAD, head);
-    Atomics.sub(this.i32, L.COUNT, 1);
-    if (Atomics.load(this.i32, L.WWAIT) > 0) {
-      Atomics.add(this.i32, L.SPACE, L.SEQ_STEP);
-      wake(this.i32, L.SPACE, 1);
-    }
-  }
-
-  private readSegment(): L.Segment {
-    const gen = this.i32[L.RSEG_GEN];
-    if (this.rseg.gen !== gen) {
-      this.rseg =
-        gen === 0 ? L.segmentOf(this.block, 0) : L.segmentOf(lookupBlock(L.readId(this.i32, L.RSEG_ID)), gen);
-    }
-    return this.rseg;
-  }
-
-  private nextReadSegment(seg: L.Segment): void {
-    const next = lookupBlock(L.readId(seg.i32, L.S_NEXT));
-    const gen = seg.gen + 1;
-    L.writeId(this.i32, L.RSEG_ID, next.id);
-    Atomics.store(this.i32, L.RSEG_GEN, gen);
-    this.rseg = L.segmentOf(next, gen);
+    return this.reader.readAsync(decode, accept);
   }
 }

@@ -10,7 +10,7 @@ import {
   parseTimeout,
 } from '@multiproc/memory';
 import { dumps } from '@multiproc/serialization';
-import { tryRobustLock } from './ring-robust.js';
+import { RobustLock, type Section } from './ring-robust.js';
 
 // Ring-wide words (meaningful in the first block only).
 export const WLOCK = 0;
@@ -30,6 +30,12 @@ export const FREE_TOP = 23;
 export const FREE_COUNT = 28;
 export const W_BUSY = 29;
 export const F_BUSY = 30;
+export const R_BUSY = 31;
+export const R_HEAD = 32;
+export const R_HGEN = 33;
+export const W_TALLY = 34;
+export const W_TAIL = 35;
+export const W_TGEN = 36;
 /** Words free for the layer above (JoinableQueue's unfinished count, the pool's task channel). */
 export const USER_WORDS = [8, 21, 61, 62, 63] as const;
 
@@ -52,6 +58,16 @@ export const SPILL_RECORD = 36;
 /** Low 16 bits of DATA / SPACE: writer / reader holder counts; high 16 bits: a change counter. */
 export const COUNT_MASK = 0xffff;
 export const SEQ_STEP = 0x10000;
+/** COUNT's mark while a reader takes a message out (ring-reader.ts); the count is below it. */
+export const TAKING = 0x40000000;
+/** A tally word's mark while a writer publishes the message it counts (ring-writer.ts). */
+export const TALLYING = TAKING;
+export const COUNT_BITS = TAKING - 1;
+
+/** Messages committed and not yet taken (COUNT without its TAKING mark). */
+export function countOf(ring: Int32Array): number {
+  return Atomics.load(ring, COUNT) & COUNT_BITS;
+}
 export const SPILL_ROUND = 64 * 1024;
 
 const exported = new WeakSet<SharedBlock>();
@@ -95,46 +111,71 @@ export function newSegment(cap: number): SharedBlock {
  * blocks on it are lost, nothing else).
  */
 export function takeSpill(ring: SharedBlock, bytes: number): SharedBlock {
-  const i32 = ring.i32;
-  let got: SharedBlock | undefined;
-  if (Atomics.load(i32, FREE_COUNT) > 0) {
-    tryRobustLock(ring, FREE_LOCK, F_BUSY, {
-      repair: () => {
-        i32[FREE_COUNT] = 0;
-      },
-      run: () => {
-        if (i32[FREE_COUNT] === 0) return;
-        try {
-          const top = lookupBlock(readId(i32, FREE_TOP));
-          if (top.byteLength < bytes) return;
-          const next = new Int32Array(top.buffer, 0, 5);
-          for (let w = 0; w < 5; w++) i32[FREE_TOP + w] = next[w];
-          i32[FREE_COUNT]--;
-          got = top;
-        } catch {
-          // a lost block cannot happen while the tree lives; allocate instead
-        }
-      },
-    });
+  if (Atomics.load(ring.i32, FREE_COUNT) > 0) {
+    const take: SpillOp = { ring, block: undefined, bytes };
+    freeLockOf(ring).tryRun(popSpill, take);
+    if (take.block) return take.block;
   }
-  return got ?? exportOnce(allocateBlock(Math.ceil(bytes / SPILL_ROUND) * SPILL_ROUND));
+  return exportOnce(allocateBlock(Math.ceil(bytes / SPILL_ROUND) * SPILL_ROUND));
 }
 
 /** Gives a spill block back for reuse (dropped if the stack is busy right now). */
 export function returnSpill(ring: SharedBlock, block: SharedBlock): void {
-  const i32 = ring.i32;
-  tryRobustLock(ring, FREE_LOCK, F_BUSY, {
-    repair: () => {
-      i32[FREE_COUNT] = 0;
-    },
-    run: () => {
-      const link = new Int32Array(block.buffer, 0, 5);
-      for (let w = 0; w < 5; w++) link[w] = i32[FREE_TOP + w];
-      writeId(i32, FREE_TOP, block.id);
-      i32[FREE_COUNT]++;
-    },
-  });
+  freeLockOf(ring).tryRun(pushSpill, { ring, block, bytes: 0 });
 }
+
+interface SpillOp {
+  ring: SharedBlock;
+  /** The block to push; the block popped. */
+  block: SharedBlock | undefined;
+  /** Least size of the block to pop. */
+  bytes: number;
+}
+
+const freeLocks = new WeakMap<SharedBlock, RobustLock>();
+
+function freeLockOf(ring: SharedBlock): RobustLock {
+  let lock = freeLocks.get(ring);
+  if (!lock) {
+    lock = new RobustLock(ring, FREE_LOCK, F_BUSY);
+    freeLocks.set(ring, lock);
+  }
+  return lock;
+}
+
+/** A torn stack (its last holder died inside) is emptied: the blocks on it are lost. */
+function emptyStack(op: SpillOp): void {
+  op.ring.i32[FREE_COUNT] = 0;
+}
+
+const popSpill: Section<SpillOp, void> = {
+  repair: emptyStack,
+  run(op) {
+    const i32 = op.ring.i32;
+    if (i32[FREE_COUNT] === 0) return;
+    try {
+      const top = lookupBlock(readId(i32, FREE_TOP));
+      if (top.byteLength < op.bytes) return;
+      const next = new Int32Array(top.buffer, 0, 5);
+      for (let w = 0; w < 5; w++) i32[FREE_TOP + w] = next[w];
+      i32[FREE_COUNT]--;
+      op.block = top;
+    } catch {
+      // a lost block cannot happen while the tree lives; allocate instead
+    }
+  },
+};
+
+const pushSpill: Section<SpillOp, void> = {
+  repair: emptyStack,
+  run(op) {
+    const i32 = op.ring.i32;
+    const link = new Int32Array(op.block!.buffer, 0, 5);
+    for (let w = 0; w < 5; w++) link[w] = i32[FREE_TOP + w];
+    writeId(i32, FREE_TOP, op.block!.id);
+    i32[FREE_COUNT]++;
+  },
+};
 
 /** Options of every blocking ring operation. */
 export interface WaitOptions {
@@ -143,6 +184,18 @@ export interface WaitOptions {
   /** Milliseconds; undefined waits forever. */
   timeout?: number;
   signal?: AbortSignal;
+}
+
+/** Options of a blocking write. */
+export interface WriteOptions extends WaitOptions {
+  /**
+   * A word of the ring's first block (one of USER_WORDS) that gains 1 when the message is
+   * published, in the same critical section: a writer killed before publishing never counts
+   * its message, one killed after always does (JoinableQueue's unfinished count). Read the
+   * word masked with {@link COUNT_BITS}; a waiter on it is woken when the repair of a dead
+   * writer takes a count back.
+   */
+  tally?: number;
 }
 
 /** The deadline of a blocking ring operation: 0 (poll once) with `block: false`. */

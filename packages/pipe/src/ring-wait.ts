@@ -7,7 +7,6 @@ import { availableParallelism } from 'node:os';
 import { BUSY, remaining, waitAsync, waitSync } from '@multiproc/memory';
 import { type Decoder, EMPTY, EOF, RingBuffer } from './ring-buffer.js';
 import {
-  COUNT,
   COUNT_MASK,
   DATA,
   MAX_ITEMS,
@@ -15,10 +14,12 @@ import {
   SPACE,
   WWAIT,
   type WaitOptions,
+  type WriteOptions,
+  countOf,
   deadlineOf,
 } from './ring-layout.js';
 
-export type { WaitOptions } from './ring-layout.js';
+export type { WaitOptions, WriteOptions } from './ring-layout.js';
 
 /** Options of a blocking read. */
 export interface ReadOptions extends WaitOptions {
@@ -66,13 +67,13 @@ export class MessageRing extends RingBuffer {
   private readable(eof: boolean | undefined): () => boolean {
     const i32 = this.i32;
     return eof
-      ? () => Atomics.load(i32, COUNT) > 0 || (Atomics.load(i32, DATA) & COUNT_MASK) === 0
-      : () => Atomics.load(i32, COUNT) > 0;
+      ? () => countOf(i32) > 0 || (Atomics.load(i32, DATA) & COUNT_MASK) === 0
+      : () => countOf(i32) > 0;
   }
 
   private writable(): () => boolean {
     const i32 = this.i32;
-    return () => Atomics.load(i32, COUNT) < i32[MAX_ITEMS];
+    return () => countOf(i32) < i32[MAX_ITEMS];
   }
 
   private sleepSync(waiters: number, word: number, ready: () => boolean, left: number): void {
@@ -112,7 +113,7 @@ export class MessageRing extends RingBuffer {
     const ready = this.readable(eof);
     const i32 = this.i32;
     for (;;) {
-      if (Atomics.load(i32, COUNT) > 0) {
+      if (countOf(i32) > 0) {
         const r = this.tryRead(decode, accept);
         if (r !== EMPTY) return r;
       }
@@ -136,7 +137,7 @@ export class MessageRing extends RingBuffer {
     const ready = this.readable(eof);
     const i32 = this.i32;
     for (;;) {
-      if (Atomics.load(i32, COUNT) > 0) {
+      if (countOf(i32) > 0) {
         let r = this.tryReadIfFree(decode, accept);
         if (r === BUSY) r = await this.tryReadAsync(decode, accept);
         if (r !== EMPTY) return r;
@@ -180,10 +181,10 @@ export class MessageRing extends RingBuffer {
   }
 
   /** Writes one message, blocking while a bounded ring is full; false on timeout / block:false. */
-  write(chunks: readonly Uint8Array[], opts: WaitOptions = {}): boolean {
+  write(chunks: readonly Uint8Array[], opts: WriteOptions = {}): boolean {
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (opts.block === false && this.full()) return false;
-    const st = this.stage(chunks);
+    const st = this.stage(chunks, opts.tally);
     let ok = false;
     try {
       ok = this.commit(st);
@@ -204,10 +205,10 @@ export class MessageRing extends RingBuffer {
   }
 
   /** {@link write} without blocking the event loop. */
-  async writeAsync(chunks: readonly Uint8Array[], opts: WaitOptions = {}): Promise<boolean> {
+  async writeAsync(chunks: readonly Uint8Array[], opts: WriteOptions = {}): Promise<boolean> {
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (opts.block === false && this.full()) return false;
-    const st = this.stage(chunks);
+    const st = this.stage(chunks, opts.tally);
     let ok = false;
     try {
       const first = this.commitIfFree(st); // no promise when the lock is free

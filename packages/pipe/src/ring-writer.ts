@@ -6,7 +6,7 @@
 import { type BUSY, type SharedBlock, lookupBlock, wake } from '@multiproc/memory';
 import * as L from './ring-layout.js';
 import { repairRing } from './ring-repair.js';
-import { type Section, withRobustLock, withRobustLockAsync, withRobustLockIfFree } from './ring-robust.js';
+import { RobustLock, type Section } from './ring-robust.js';
 
 /** A message ready to commit: its chunks and, if too big for the ring, its filled spill block. */
 export interface Staged {
@@ -14,14 +14,33 @@ export interface Staged {
   n: number;
   spill: SharedBlock | undefined;
   skew: number;
+  /** The tally word (WriteOptions.tally), or 0. */
+  tally: number;
 }
 
 /** @internal One handle's writer: caches the current write segment. */
 export class RingWriter {
   private wseg: L.Segment;
+  private readonly lock: RobustLock;
+  /** The critical section of every commit (one object: nothing allocated per message). */
+  private readonly sec: Section<Staged, boolean> = {
+    run: (st) => this.writeLocked(st),
+    repair: () => {
+      this.wseg = repairRing(this.ring);
+    },
+  };
+
+  /** A commit of nothing: only the repair, if the last holder died inside. */
+  private readonly settleSec: Section<undefined, void> = {
+    run: () => {},
+    repair: () => {
+      this.wseg = repairRing(this.ring);
+    },
+  };
 
   constructor(private readonly ring: SharedBlock) {
     this.wseg = L.segmentOf(ring, 0);
+    this.lock = new RobustLock(ring, L.WLOCK, L.W_BUSY);
   }
 
   /**
@@ -29,14 +48,17 @@ export class RingWriter {
    * writers' lock. Then {@link commit} it (as often as needed), and {@link unstage} it if it
    * is given up.
    */
-  stage(chunks: readonly Uint8Array[]): Staged {
+  stage(chunks: readonly Uint8Array[], tally = 0): Staged {
+    if (tally !== 0 && !(L.USER_WORDS as readonly number[]).includes(tally)) {
+      throw new RangeError(`a tally must be one of the ring's USER_WORDS, got ${tally}`);
+    }
     const n = L.totalLength(chunks);
     // Segments only grow, so a (maybe stale) cap that fits the record inline is safe.
-    if (n + 20 <= this.wseg.cap >>> 2) return { chunks, n, spill: undefined, skew: 0 };
+    if (n + 20 <= this.wseg.cap >>> 2) return { chunks, n, spill: undefined, skew: 0, tally };
     const skew = L.skewOf(chunks, 0);
     const spill = L.takeSpill(this.ring, n + skew);
     L.copyChunks(new Uint8Array(spill.buffer), skew, chunks);
-    return { chunks, n, spill, skew };
+    return { chunks, n, spill, skew, tally };
   }
 
   /** @internal Gives a staged message up (its spill block goes back). */
@@ -47,27 +69,18 @@ export class RingWriter {
 
   /** @internal Appends a staged message; false only when maxItems is reached. */
   commit(st: Staged): boolean {
-    return withRobustLock(this.ring, L.WLOCK, L.W_BUSY, this.section(st));
+    return this.lock.run(this.sec, st);
   }
 
   /** @internal {@link commit} taking the writers' lock without blocking the event loop. */
   commitAsync(st: Staged): Promise<boolean> {
-    return withRobustLockAsync(this.ring, L.WLOCK, L.W_BUSY, this.section(st));
-  }
-
-  private section(st: Staged): Section<boolean> {
-    return {
-      run: () => this.writeLocked(st),
-      repair: () => {
-        this.wseg = repairRing(this.ring);
-      },
-    };
+    return this.lock.runAsync(this.sec, st);
   }
 
   private writeLocked(st: Staged): boolean {
     const i32 = this.ring.i32;
     const max = i32[L.MAX_ITEMS];
-    if (max > 0 && Atomics.load(i32, L.COUNT) >= max) return false;
+    if (max > 0 && L.countOf(i32) >= max) return false;
     const { n, spill } = st;
     let seg = this.writeSegment();
     const aligned = !spill && n >= L.ALIGN_MIN;
@@ -109,13 +122,30 @@ export class RingWriter {
       seg.i32[at] = n;
       L.copyChunks(seg.u8, off + 4, st.chunks);
     }
-    Atomics.store(seg.i32, L.S_TAIL, (tail + rec) | 0);
+    if (st.tally !== 0) this.publishTallied(seg, st.tally, (tail + rec) | 0);
+    else Atomics.store(seg.i32, L.S_TAIL, (tail + rec) | 0);
     Atomics.add(i32, L.COUNT, 1);
     if (Atomics.load(i32, L.RWAIT) > 0) {
       Atomics.add(i32, L.DATA, L.SEQ_STEP);
       wake(i32, L.DATA, 1);
     }
     return true;
+  }
+
+  /**
+   * Publishes (S_TAIL = `tail`) and counts the message in word `tally`, so that a writer killed
+   * in between leaves what repairRing needs to tell whether it published: the mark TALLYING,
+   * set with the count in one atomic operation, and where S_TAIL was (W_TAIL / W_TGEN).
+   */
+  private publishTallied(seg: L.Segment, tally: number, tail: number): void {
+    const i32 = this.ring.i32;
+    i32[L.W_TALLY] = tally;
+    i32[L.W_TAIL] = seg.i32[L.S_TAIL];
+    i32[L.W_TGEN] = seg.gen;
+    Atomics.add(i32, tally, 1 + L.TALLYING);
+    Atomics.store(seg.i32, L.S_TAIL, tail);
+    Atomics.sub(i32, tally, L.TALLYING);
+    i32[L.W_TALLY] = 0;
   }
 
   private writeSegment(): L.Segment {
@@ -141,8 +171,16 @@ export class RingWriter {
     return this.wseg;
   }
 
+  /**
+   * @internal If a writer died holding the writers' lock, takes it over and repairs the ring
+   * now rather than at the next write (never waits: a live holder repairs nothing).
+   */
+  settle(): void {
+    this.lock.tryRun(this.settleSec, undefined);
+  }
+
   /** {@link commit} if the writers' lock is free now or within a short spin, else BUSY. */
   commitIfFree(st: Staged): boolean | typeof BUSY {
-    return withRobustLockIfFree(this.ring, L.WLOCK, L.W_BUSY, this.section(st));
+    return this.lock.runIfFree(this.sec, st);
   }
 }

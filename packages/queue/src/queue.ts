@@ -1,8 +1,12 @@
 /**
  * Queue and JoinableQueue: Python's multiprocessing queues on a shared-memory MessageRing.
  * JoinableQueue keeps its count of unfinished tasks in the ring's first user word
- * (`MessageRing.USER_WORDS[0]`): `put` adds one before the item is visible, `taskDone` takes
- * one away and wakes `join()` waiters when it reaches zero.
+ * (`MessageRing.USER_WORDS[0]`), the ring's tally of its puts (WriteOptions.tally): the ring
+ * adds one as it publishes the item, in the writers' lock, so the count is up before any
+ * consumer can get the item, and a producer killed mid-put counts its item only if it was
+ * published (the ring's repair of the dead writer takes a count back otherwise). `taskDone`
+ * takes one away and wakes `join()` waiters when it reaches zero. Read the word masked with
+ * `MessageRing.TALLY_MASK` (the bit above marks a publication under way).
  */
 import { type SharedBlock, waitAsync, waitSync, wake } from '@multiproc/memory';
 import { MessageRing } from '@multiproc/pipe';
@@ -12,6 +16,9 @@ import { type QueueWaitOptions, checkOptions } from './options.js';
 import { type QueueOptions, QueueBase, attachTo } from './queue-base.js';
 
 const UNFINISHED = MessageRing.USER_WORDS[0];
+const MASK = MessageRing.TALLY_MASK;
+/** A join() that sees a publication under way looks again this often (its writer may be dead). */
+const MARKED_POLL_MS = 20;
 
 /**
  * A FIFO queue shared by any number of producer and consumer workers.
@@ -32,10 +39,10 @@ export class Queue<T = unknown> extends QueueBase<T> {
     return this.ring.maxItems;
   }
 
-  /** @internal hook for JoinableQueue. */
-  protected willPut(): void {}
-  /** @internal hook for JoinableQueue: the put did not happen. */
-  protected didNotPut(): void {}
+  /** @internal JoinableQueue's count of unfinished tasks: the ring's tally word of puts. */
+  protected get tally(): number | undefined {
+    return undefined;
+  }
 
   /**
    * Puts an item, waiting for room in a bounded queue; Full on timeout or with `block: false`.
@@ -46,14 +53,8 @@ export class Queue<T = unknown> extends QueueBase<T> {
     const o = checkOptions(opts, 'put');
     const chunks = dumpsChunks(obj);
     this.producing();
-    this.willPut();
-    let ok = false;
-    try {
-      ok = await this.ring.writeAsync(chunks, o);
-    } finally {
-      if (!ok) this.didNotPut();
-    }
-    if (!ok) throw new Full();
+    const tally = this.tally;
+    if (!(await this.ring.writeAsync(chunks, tally === undefined ? o : { ...o, tally }))) throw new Full();
   }
 
   /** {@link put} blocking the thread while a bounded queue is full. */
@@ -62,14 +63,8 @@ export class Queue<T = unknown> extends QueueBase<T> {
     const o = checkOptions(opts, 'putSync');
     const chunks = dumpsChunks(obj);
     this.producing();
-    this.willPut();
-    let ok = false;
-    try {
-      ok = this.ring.write(chunks, o);
-    } finally {
-      if (!ok) this.didNotPut();
-    }
-    if (!ok) throw new Full();
+    const tally = this.tally;
+    if (!this.ring.write(chunks, tally === undefined ? o : { ...o, tally })) throw new Full();
   }
 
   /** Puts an item if there is room now, else Full. */
@@ -106,24 +101,30 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     super(maxsize, options);
   }
 
-  protected override willPut(): void {
-    Atomics.add(this.ring.i32, UNFINISHED, 1);
-  }
-
-  protected override didNotPut(): void {
-    this.taskDoneRaw();
+  protected override get tally(): number {
+    return UNFINISHED;
   }
 
   private taskDoneRaw(): boolean {
     const i32 = this.ring.i32;
     for (;;) {
       const v = Atomics.load(i32, UNFINISHED);
-      if (v <= 0) return false;
+      if ((v & MASK) <= 0) return false;
       if (Atomics.compareExchange(i32, UNFINISHED, v, v - 1) === v) {
-        if (v === 1) wake(i32, UNFINISHED);
+        if ((v & MASK) === 1) wake(i32, UNFINISHED);
         return true;
       }
     }
+  }
+
+  /**
+   * How long to sleep on the count `v`: a publication under way (the mark) is over in a
+   * moment unless its writer died in it; then repair now (the next put would) and look again.
+   */
+  private sleepFor(v: number, left: number): number {
+    if ((v & ~MASK) === 0) return left;
+    this.ring.repairWriters();
+    return Math.min(left, MARKED_POLL_MS);
   }
 
   /** Marks one item got from the queue as processed. RangeError if called more times than items were put. */
@@ -141,10 +142,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const i32 = this.ring.i32;
     for (;;) {
       const v = Atomics.load(i32, UNFINISHED);
-      if (v === 0) return true;
+      if ((v & MASK) === 0) return true;
       const left = deadline - performance.now();
       if (left <= 0) return false;
-      await waitAsync(i32, UNFINISHED, v, left, o.signal);
+      await waitAsync(i32, UNFINISHED, v, this.sleepFor(v, left), o.signal);
     }
   }
 
@@ -154,10 +155,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const i32 = this.ring.i32;
     for (;;) {
       const v = Atomics.load(i32, UNFINISHED);
-      if (v === 0) return true;
+      if ((v & MASK) === 0) return true;
       const left = deadline - performance.now();
       if (left <= 0) return false;
-      waitSync(i32, UNFINISHED, v, left);
+      waitSync(i32, UNFINISHED, v, this.sleepFor(v, left));
     }
   }
 }

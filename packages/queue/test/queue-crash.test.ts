@@ -1,9 +1,11 @@
 // A producer killed (terminated / SIGKILLed) in the middle of a put, holding the ring's
 // writers' lock: the other producers and the consumer carry on, and nothing torn arrives
 // (the ring's robust lock and repair: @multiproc/pipe's ring-robust.ts, ring-repair.ts).
+// A JoinableQueue producer killed so: its item is counted as unfinished only if it was
+// published, so join() still ends once every item got is done.
 import { describeEachMethod, startChild, stopChildren } from '@multiproc/test-utils';
 import { afterEach, expect, it } from 'vitest';
-import { Queue } from '../src/index.js';
+import { JoinableQueue, Queue } from '../src/index.js';
 
 const fixture = new URL('./fixtures/crash-producer.mjs', import.meta.url);
 afterEach(stopChildren);
@@ -74,6 +76,57 @@ describeEachMethod((method) => {
     }
     expect(got.filter((g) => g.tag !== VICTIM)).toHaveLength(2 * n);
     expect(queue.empty()).toBe(true);
+    queue.close();
+  }, 120_000);
+
+  it('a JoinableQueue producer killed inside put: join() still ends once every item got is done', async () => {
+    let q: JoinableQueue<Item> | undefined;
+    const got: Item[] = [];
+    const take = (queue: JoinableQueue<Item>) => {
+      got.push(queue.getNowait());
+      queue.taskDone();
+    };
+    for (let attempt = 0; attempt < 20 && !q; attempt++) {
+      const cand = new JoinableQueue<Item>(8, { bufferSize: 16 * MIB });
+      const victim = await startChild(fixture, method);
+      victim.call('putForever', cand, VICTIM, MIB).catch(() => {});
+      got.length = 0;
+      const deadline = Date.now() + 20_000;
+      while (got.length < 3 || busy(cand) !== 1) {
+        for (let k = 0; k < 4 && cand.qsize() > 0; k++) take(cand);
+        expect(Date.now()).toBeLessThan(deadline);
+        await tick();
+      }
+      await victim.kill();
+      if (busy(cand) === 1) q = cand;
+      else cand.close();
+    }
+    expect(q, 'no kill landed inside a put in 20 attempts').toBeDefined();
+    const queue = q!;
+    // No other producer comes first: join() itself must not wait for the dead one's item.
+    while (queue.qsize() > 0) take(queue);
+    expect(await queue.join({ timeout: 30_000 })).toBe(true);
+
+    const n = 50;
+    const producer = await startChild(fixture, method);
+    const done = producer.call('putN', queue, 10, n, 1000);
+    let survivors = 0;
+    while (survivors < n) {
+      const item = await queue.get({ timeout: 30_000 });
+      queue.taskDone();
+      got.push(item);
+      if (item.tag !== VICTIM) survivors++;
+    }
+    expect(await done).toBe(n);
+    while (queue.qsize() > 0) take(queue);
+    expect(await queue.join({ timeout: 30_000 })).toBe(true);
+    expect(queue.joinSync(0)).toBe(true);
+    expect(got.every(intact)).toBe(true);
+    for (const tag of [VICTIM, 10]) {
+      const seqs = got.filter((g) => g.tag === tag).map((g) => g.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i)); // in order, no gap, no duplicate
+    }
+    expect(() => queue.taskDone()).toThrow(RangeError);
     queue.close();
   }, 120_000);
 });
