@@ -60,3 +60,17 @@ export async function medianMs(fn: () => unknown | Promise<unknown>, runs = 5): 
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
+
+/**
+ * Runs `apps/bench/src/fixtures/<fixture>` in a fresh Node process with this one's loaders (tsx)
+ * and returns the JSON object it prints last. The 'spawn' rows are measured this way because
+ * choosing 'spawn' switches a process to OS shared memory for good, which would change what the
+ * later thread rows of this process measure.
+ */
+export function runNodeFixture<T>(fixture: string, args: Array<string | number>): T {
+  const script = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));
+  const argv = [...process.execArgv, script, ...args.map(String)];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`${fixture} failed (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}

@@ -28,6 +28,10 @@ import type { Link, Transport } from './transport.js';
  * Milliseconds at most: on an overcommitted machine the peer may wait that long for a core; the
  * budget halves at each doze that runs out, so a slow or idle peer soon costs nothing.
  */
+/** Bounds of the adaptive spin before the doze, in microseconds (see adaptive-wait.ts). */
+const SPIN_MIN_US = 2;
+const SPIN_MAX_US = 100;
+
 const DOZE_MIN_US = 4;
 const DOZE_MAX_US = 5000;
 
@@ -111,6 +115,7 @@ export class FastLink implements Link {
   #wanted = false;
   #reading = false;
   readonly #doze = new AdaptiveWait(DOZE_MIN_US, DOZE_MAX_US);
+  readonly #spin = new AdaptiveWait(SPIN_MIN_US, SPIN_MAX_US);
   #closed = false;
 
   constructor(t: Transport, conn: SocketConnection, handles: AttachHandles) {
@@ -170,6 +175,7 @@ export class FastLink implements Link {
       while (this.#wanted && !this.#closed) {
         // Doze for the reply first (a round trip through a serving server takes a few us).
         let batch: Reply[] | typeof EMPTY | typeof EOF = EMPTY;
+        if (replies.size() === 0) this.#spin.spin(() => replies.size() > 0);
         this.#doze.wait((ms) => {
           batch = replies.read(decodeBatch, { eof: true, timeout: ms });
           return batch !== EMPTY;

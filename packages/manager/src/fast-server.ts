@@ -30,6 +30,10 @@ import { AdaptiveWait } from './adaptive-wait.js';
 const RING_BYTES = 16 * 1024;
 /** Frames taken from one connection per pass, so that a busy client cannot starve the others. */
 const PER_PASS = 64;
+/** Bounds of the adaptive spin before the doze, in microseconds (see adaptive-wait.ts). */
+const SPIN_MIN_US = 2;
+const SPIN_MAX_US = 60;
+
 /**
  * Bounds of the synchronous doze on the doorbell before sleeping on it, in microseconds.
  * Milliseconds at most: on an overcommitted machine the peer may wait that long for a core; the
@@ -64,6 +68,7 @@ export class FastPath {
   #running = false;
   #closed = false;
   readonly #doze = new AdaptiveWait(DOZE_MIN_US, DOZE_MAX_US);
+  readonly #spin = new AdaptiveWait(SPIN_MIN_US, SPIN_MAX_US);
   readonly #abort = new AbortController();
 
   /** `enabled` false: {@link offer} offers nothing, so every client stays on its socket. */
@@ -164,6 +169,7 @@ export class FastPath {
           continue;
         }
         const rang = () => Atomics.load(bell, BELL_SEQ) !== seen;
+        if (this.#spin.spin(rang)) continue; // before the sleeping flag: no wake calls meanwhile
         Atomics.store(bell, BELL_SLEEPING, 1); // from now on a client's send wakes us
         try {
           if (rang()) continue;

@@ -1,14 +1,5 @@
-/**
- * Managers: a dict proxy driven from a worker — N sets then N gets one call at a time, and the
- * same pipelined (WINDOW calls in flight); with the server and the worker as threads, then as
- * 'spawn' child processes (measured in a process of its own: fixtures/manager-spawn.ts).
- * CPython: `Manager().dict()` driven from a child process (it has no pipelining: a proxy call
- * blocks). Median of ROUNDS fresh managers.
- */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { measure, type Result } from '../fixtures/manager-driver.js';
-import { type Row, runPython, type Workload } from '../harness.js';
+import { type Row, runNodeFixture, runPython, type Workload } from '../harness.js';
 
 const N = 10_000;
 const WINDOW = 256;
@@ -18,11 +9,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** The spawn rounds, in a fresh Node process with this one's loaders (tsx). */
 function spawnRounds(): Result[] {
-  const script = fileURLToPath(new URL('../fixtures/manager-spawn.ts', import.meta.url));
-  const args = [...process.execArgv, script, String(N), String(WINDOW), String(ROUNDS)];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`the spawn manager measurement failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result[];
+  return runNodeFixture<Result[]>('manager-spawn.ts', [N, WINDOW, ROUNDS]);
 }
 
 export const manager: Workload = {

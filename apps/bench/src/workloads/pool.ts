@@ -3,17 +3,24 @@
  * chunksize and with chunksize 1, and for `applyAsync` one call per task; pool start to first
  * result (a fresh process each time, no tsx); and the CPU-bound prime count below 5,000,000 over 8
  * sub-ranges as a speedup over one thread, beside two bare worker threads (the ceiling).
+ * multiproc runs under the default 'thread' start method, then under 'spawn' (Node child
+ * processes; measured in a process of its own: fixtures/pool-spawn.ts), the two side by side.
  * Same run: CPython's `multiprocessing.Pool`, piscina and tinypool (one `run()` per task; a
  * "chunk" for them is one task carrying an array, which is what their users write).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as mp from 'multiproc';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
-import { countPrimes, identity } from '../fixtures/tasks.mjs';
-import { type Row, runPython, type Workload } from '../harness.js';
+import {
+  bestMs,
+  checkPrimes as checkCount,
+  measurePool,
+  type PoolSizes,
+  type PoolTimes,
+} from '../fixtures/pool-driver.js';
+import { type Row, runNodeFixture, runPython, type Workload } from '../harness.js';
 
 const P = 2;
 const N = 100_000;
@@ -27,19 +34,13 @@ const RANGES: Array<[number, number]> = Array.from({ length: 8 }, (_, i) => [
 const items = Array.from({ length: N }, (_, i) => i);
 const tasksFile = new URL('../fixtures/tasks.mjs', import.meta.url).href;
 
-async function bestMs(times: number, fn: () => Promise<unknown>): Promise<number> {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < times; i++) {
-    const t = performance.now();
-    await fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
+const SIZES: PoolSizes = { processes: P, n: N, ranges: RANGES, primes: PRIMES };
 
-function checkPrimes(counts: number[]): void {
-  const n = counts.reduce((a, b) => a + b, 0);
-  if (n !== PRIMES) throw new Error(`wrong prime count ${n}, expected ${PRIMES}`);
+const checkPrimes = (counts: number[]) => checkCount(counts, PRIMES);
+
+/** The 'spawn' measurement, in a fresh Node process with this one's loaders (tsx). */
+function spawnTimes(): PoolTimes {
+  return runNodeFixture<PoolTimes>('pool-spawn.ts', [JSON.stringify(SIZES)]);
 }
 
 /** Median start-to-first-result of `impl` over 3 fresh processes. */
@@ -85,34 +86,20 @@ export const pool: Workload = {
     const M_START = 'start to first result';
     const M_PRIMES = 'prime count speedup over 1 thread';
 
-    // multiproc
-    const ours = new mp.Pool(P);
-    await ours.map(identity, items);
-    row(
-      'multiproc Pool.map',
-      M_DEFAULT,
-      tps(await bestMs(5, () => ours.map(identity, items))),
-      'tasks/s',
-      true,
-    );
-    row(
-      'multiproc Pool.map',
-      M_ONE,
-      tps(await bestMs(3, () => ours.map(identity, items, { chunksize: 1 }))),
-      'tasks/s',
-      true,
-    );
-    const applyAll = async () => {
-      const rs = items.map((i) => ours.applyAsync(identity, [i]));
-      for (const r of rs) await r.get();
-    };
-    row('multiproc Pool.applyAsync', M_APPLY, tps(await bestMs(3, applyAll)), 'tasks/s', true);
-    const single = await bestMs(2, async () => checkPrimes(RANGES.map(([lo, hi]) => countPrimes(lo, hi))));
-    const oursPrimes = await bestMs(2, async () =>
-      checkPrimes((await ours.starmap(countPrimes, RANGES, { chunksize: 1 })) as number[]),
-    );
-    ours.terminate();
-    await ours.join();
+    // multiproc: 'thread' here, then 'spawn' in a process of its own; the thread row stays first
+    // in each group (the base of the "multiproc advantage" column)
+    const thread = await measurePool('thread', SIZES);
+    const spawn = spawnTimes();
+    const S = ' (spawn)';
+    for (const [t, suffix] of [
+      [thread, ''],
+      [spawn, S],
+    ] as const) {
+      row(`multiproc Pool.map${suffix}`, M_DEFAULT, tps(t.mapDefault), 'tasks/s', true);
+      row(`multiproc Pool.map${suffix}`, M_ONE, tps(t.mapOne), 'tasks/s', true);
+      row(`multiproc Pool.applyAsync${suffix}`, M_APPLY, tps(t.applyAsync), 'tasks/s', true);
+    }
+    const single = thread.single;
     const bare = await bestMs(2, bareThreads);
 
     // piscina and tinypool: the same tasks module, by file name and export name
@@ -141,10 +128,13 @@ export const pool: Workload = {
     }
 
     row('multiproc Pool', M_START, startMs('multiproc'), 'ms', false);
+    row(`multiproc Pool${S}`, M_START, startMs('multiproc-spawn'), 'ms', false);
     row('piscina', M_START, startMs('piscina'), 'ms', false);
     row('tinypool', M_START, startMs('tinypool'), 'ms', false);
 
-    row('multiproc Pool.starmap', M_PRIMES, single / oursPrimes, 'x', true);
+    row('multiproc Pool.starmap', M_PRIMES, single / thread.primes, 'x', true);
+    // over one thread of its own process (the spawn measurement runs apart, maybe at another load)
+    row(`multiproc Pool.starmap${S}`, M_PRIMES, spawn.single / spawn.primes, 'x', true);
     row('2 bare worker threads', M_PRIMES, single / bare, 'x', true);
     for (const [name, ms] of otherPrimes) row(name, M_PRIMES, single / ms, 'x', true);
 
