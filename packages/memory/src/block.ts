@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { registerReducer } from '@multiproc/serialization';
 import { createOsBlockBuffer, mapFileBuffer, openOsBlockBuffer, unlinkOsBlock } from './os-memory.js';
 import { markOsExported, namedId, osTree, segmentOf } from './os-tree.js';
+import { type WasmMemory, wasm } from './wasm-atomics.js';
 import {
   createNamed,
   exportBlock,
@@ -15,6 +16,7 @@ import {
   nextBlockId,
   nextOsBlock,
   openNamed,
+  type Shareable,
   releaseExported,
   unlinkNamed,
 } from './directory.js';
@@ -27,12 +29,29 @@ export class SharedBlock {
   readonly buffer: SharedArrayBuffer;
   /** An Int32Array over the whole block, for Atomics. */
   readonly i32: Int32Array;
+  /**
+   * @internal Set when the block is a shared WebAssembly memory (an arena of arena.ts): what the
+   * directory hands out then, since only the memory object lets a thread run WebAssembly on it.
+   */
+  readonly memory: WasmMemory | undefined;
 
   /** @internal use {@link allocateBlock} or {@link lookupBlock}. */
-  constructor(id: string, buffer: SharedArrayBuffer) {
+  constructor(id: string, memory: Shareable) {
     this.id = id;
-    this.buffer = buffer;
-    this.i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    if (memory instanceof wasm.Memory) {
+      this.memory = memory;
+      // A shared memory's buffer is a SharedArrayBuffer (and never moves: arenas do not grow).
+      this.buffer = memory.buffer;
+    } else {
+      this.memory = undefined;
+      this.buffer = memory;
+    }
+    this.i32 = new Int32Array(this.buffer, 0, this.buffer.byteLength >>> 2);
+  }
+
+  /** @internal What the directory keeps and hands out for this block. */
+  get shareable(): Shareable {
+    return this.memory ?? this.buffer;
   }
 
   get byteLength(): number {
@@ -72,9 +91,14 @@ export function allocateBlock(byteLength: number): SharedBlock {
 }
 
 /**
- * Allocates a block and registers it under a tree-wide `name` (Python's `SharedMemory(name,
- * create=True)`). Throws an Error with code `EEXIST` if the name is taken.
+ * @internal A block that is a shared WebAssembly.Memory of `pages` 64 KiB pages (fixed size):
+ * an arena of arena.ts. Threads only (OS memory mode maps segments instead).
  */
+export function allocateMemoryBlock(pages: number): SharedBlock {
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  return remember(new SharedBlock(nextBlockId(), memory));
+}
+
 function nameError(e: unknown, name: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EEXIST')
@@ -94,6 +118,10 @@ function nameError(e: unknown, name: string): unknown {
   return e;
 }
 
+/**
+ * Allocates a block and registers it under a tree-wide `name` (Python's `SharedMemory(name,
+ * create=True)`). Throws an Error with code `EEXIST` if the name is taken.
+ */
 export function createNamedBlock(name: string, byteLength: number): SharedBlock {
   const os = osTree();
   if (os) {
@@ -152,7 +180,7 @@ export function unlinkNamedBlock(name: string): void {
  * that already hold it keep their memory; a later lookup of its id fails.
  */
 export function releaseBlock(block: SharedBlock): void {
-  releaseExported(block.id, block.buffer);
+  releaseExported(block.id, block.shareable);
 }
 
 /**
@@ -181,7 +209,7 @@ export function mapFileBlock(path: string, size?: number): SharedBlock {
 registerReducer(SharedBlock, {
   name: 'multiproc.SharedBlock',
   reduce(block) {
-    exportBlock(block.id, block.buffer);
+    exportBlock(block.id, block.shareable);
     return block.id;
   },
   rebuild: (id: string) => lookupBlock(id),

@@ -47,6 +47,7 @@ import {
   unlinkOsId,
 } from './os-tree.js';
 import { setBeforeBlock } from './wait.js';
+import type { WasmMemory } from './wasm-atomics.js';
 
 const LOOKUP_TIMEOUT_MS = 30_000;
 
@@ -88,9 +89,15 @@ let isChild = false;
 /** True in a process started by the 'spawn' launcher. */
 let spawned = false;
 let blockCounter = 0;
-const exported = new WeakSet<SharedArrayBuffer>();
+/**
+ * What the directory holds for a block: its SharedArrayBuffer, or the shared WebAssembly.Memory
+ * it is the buffer of (arena blocks; see block.ts).
+ */
+export type Shareable = SharedArrayBuffer | WasmMemory;
+
+const exported = new WeakSet<Shareable>();
 /** Root only: exports made before the directory thread existed. */
-const early = new Map<string, SharedArrayBuffer>();
+const early = new Map<string, Shareable>();
 const flag = new Int32Array(new SharedArrayBuffer(4));
 let requestSeq = 0;
 
@@ -195,7 +202,7 @@ function summonDirectory(): void {
 }
 
 /** @internal Makes a block findable by id from every worker of the tree. */
-export function exportBlock(id: string, buffer: SharedArrayBuffer): void {
+export function exportBlock(id: string, buffer: Shareable): void {
   if (exported.has(buffer)) return;
   if (id.startsWith('~') || id.startsWith('file:')) {
     exported.add(buffer);
@@ -232,7 +239,7 @@ function request(msg: Record<string, unknown>, timeoutMs: number): any {
 }
 
 /** @internal Forgets an exported block: later lookups of its id fail. */
-export function releaseExported(id: string, buffer: SharedArrayBuffer): void {
+export function releaseExported(id: string, buffer: Shareable): void {
   if (id.startsWith('~')) {
     exported.delete(buffer);
     unlinkOsId(id);
@@ -248,7 +255,7 @@ export function releaseExported(id: string, buffer: SharedArrayBuffer): void {
  * @internal Finds a block exported by any worker of the tree; blocks the thread briefly (at
  * most `timeoutMs`, while an export that is on its way arrives). A released id fails at once.
  */
-export function lookupBuffer(id: string, timeoutMs = LOOKUP_TIMEOUT_MS): SharedArrayBuffer {
+export function lookupBuffer(id: string, timeoutMs = LOOKUP_TIMEOUT_MS): Shareable {
   if (id.startsWith('~') || id.startsWith('file:')) return openOsBuffer(id);
   if (!port) {
     const sab = early.get(id);

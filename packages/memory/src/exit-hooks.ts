@@ -132,7 +132,7 @@ function reserve(list: Int32Array, block: SharedBlock, index: number, delta: num
   const id = block.id;
   if (id.length > ID_BYTES) throw new RangeError(`block id ${id} is too long for an exit hook`);
   // The parent finds the block by id once we are gone: make sure the directory has it.
-  exportBlock(id, block.buffer);
+  exportBlock(id, block.shareable);
   for (let e = 0; e < MAX_ENTRIES * ENTRY_WORDS; e += ENTRY_WORDS) {
     if (list[e] !== FREE) continue;
     list[e + 1] = index;

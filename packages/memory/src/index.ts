@@ -1,3 +1,5 @@
+export { ARENA_BYTES, SLOT_BYTES, type Slot, allocateSlot, keepSlot, lockOpsOf } from './arena.js';
+export type { WasmLockOps } from './wasm-atomics.js';
 export {
   SharedBlock,
   allocateBlock,

@@ -23,7 +23,8 @@
  * never becomes abandoned (the message ring's locks): for it these are the plain three states.
  *
  * Why swaps: on V8 11 (Node 20) every `Atomics` call is a call into a builtin (~4 ns) around the
- * locked instruction (~5 ns here), and a swap is ~1 ns cheaper than a CAS. An uncontended
+ * locked instruction (~5-7 ns here), and a swap is ~1 ns cheaper than a CAS. (Lock and RLock
+ * take their fast swaps in WebAssembly where the word lives in an arena: wasm-atomics.ts.) An uncontended
  * acquire + release is two locked RMWs; it cannot be fewer: a release must learn atomically
  * whether somebody sleeps (a plain store would lose wake-ups), and an acquire must be an RMW.
  */

@@ -23,7 +23,7 @@
 import { registerError } from '@multiproc/serialization';
 import {
   type SharedBlock,
-  allocateBlock,
+  allocateSlot,
   deadlineOf,
   lockAsync,
   lockSync,
@@ -105,9 +105,9 @@ export class Barrier {
     }
     const timeout = opts?.timeout ?? null;
     parseWait(timeout, 'new Barrier()'); // validates
-    const block = allocateBlock(WORDS * 4);
-    block.i32[PARTIES] = parties;
-    this._init(block, 0, timeout);
+    const { block, offset } = allocateSlot(this, WORDS * 4);
+    block.i32[offset + PARTIES] = parties;
+    this._init(block, offset, timeout);
     this.action = action;
   }
 

@@ -15,7 +15,7 @@
  */
 import {
   type SharedBlock,
-  allocateBlock,
+  allocateSlot,
   deadlineOf,
   remaining,
   waitAsync,
@@ -62,7 +62,8 @@ export class Condition {
     if (lock !== undefined && lock !== null && !isLockLike(lock)) {
       throw new TypeError('new Condition(lock): lock must be a Lock or an RLock of @multiproc/synchronize');
     }
-    this._init(allocateBlock(8), 0, lock ?? new RLock());
+    const { block, offset } = allocateSlot(this, 8);
+    this._init(block, offset, lock ?? new RLock());
   }
 
   /** @internal */

@@ -12,7 +12,7 @@
  */
 import {
   type SharedBlock,
-  allocateBlock,
+  allocateSlot,
   deadlineOf,
   remaining,
   waitAsync,
@@ -36,7 +36,8 @@ export class Event {
   /** @internal */ declare readonly _i32: Int32Array;
 
   constructor() {
-    this._init(allocateBlock(8), 0);
+    const { block, offset } = allocateSlot(this, 8);
+    this._init(block, offset);
   }
 
   /** @internal */

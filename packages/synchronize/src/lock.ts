@@ -9,8 +9,12 @@
  *   +2  flags: bit 0 = robust (robust.ts)
  *
  * `acquireSync()` + `release()` uncontended is the mutex's fast swap in, a plain store of the
- * owner, the swap out: two `Atomics.exchange` calls, the floor on V8 (mutex.ts says why). Each
- * Lock object caches its thread's ident (`_me`, taken at its first acquisition; workerIdent()
+ * owner, the swap out: two locked swaps, the floor (mutex.ts says why). A lock allocated between
+ * threads lives in an arena of @multiproc/memory that is a shared WebAssembly.Memory, and takes
+ * both steps as one call into WebAssembly each (wasm-atomics.ts there: ~25% faster than
+ * `Atomics.exchange`, which V8 11 does not inline); in OS memory ('spawn'), a robust lock, or a
+ * lock rebuilt over other memory, they are `Atomics.exchange`. Each Lock object caches its
+ * thread's ident (`_me`, taken at its first acquisition; workerIdent()
  * itself costs ~7 ns): objects never cross threads, and a worker's ident is fixed once it has
  * joined the tree, before any user code runs.
  *
@@ -20,8 +24,11 @@
 import {
   CONTENDED,
   type SharedBlock,
-  allocateBlock,
+  type WasmLockOps,
+  allocateSlot,
   isHeld,
+  keepSlot,
+  lockOpsOf,
   lockSlowAsync,
   lockSlowSync,
   tryLock,
@@ -63,23 +70,34 @@ export class Lock {
   /** @internal */ declare readonly _robust: boolean;
   /** @internal workerIdent() of this thread once known, else 0 (see {@link Lock._ident}). */
   declare _me: number;
+  /** @internal The WebAssembly fast paths over this lock's arena, if it has them and is not robust. */
+  declare readonly _wacq: WasmLockOps['lockAcquire'] | undefined;
+  /** @internal */ declare readonly _wrel: WasmLockOps['lockRelease'] | undefined;
+  /** @internal Byte address of the state word (for the WebAssembly paths). */
+  declare readonly _addr: number;
 
   constructor(opts?: LockOptions) {
     const robust = parseLockOptions(opts, 'new Lock()');
-    const block = allocateBlock(16);
-    block.i32[2] = robust ? ROBUST : 0;
-    this._init(block, 0);
+    const { block, offset } = allocateSlot(this, 12);
+    block.i32[offset + 2] = robust ? ROBUST : 0;
+    if (robust) keepSlot(block, offset); // an exit hook may outlive this object
+    this._init(block, offset);
   }
 
   /** @internal */
   _init(block: SharedBlock, offset: number): void {
     checkOffset(block, offset, 3, 'Lock');
+    const robust = (block.i32[offset + 2] & ROBUST) !== 0;
+    const ops = robust ? undefined : lockOpsOf(block);
     Object.assign(this, {
       _block: block,
       _off: offset,
       _i32: block.i32,
-      _robust: (block.i32[offset + 2] & ROBUST) !== 0,
+      _robust: robust,
       _me: 0,
+      _wacq: ops?.lockAcquire,
+      _wrel: ops?.lockRelease,
+      _addr: offset * 4,
     });
   }
 
@@ -95,6 +113,12 @@ export class Lock {
    */
   acquireSync(opts?: AcquireOptions): boolean {
     if (opts !== undefined) return this._acquireSyncWith(opts);
+    const acquire = this._wacq;
+    if (acquire !== undefined) {
+      const old = acquire(this._addr, this._me || this._ident());
+      if (old !== 0) this._acquireSlowSync(old);
+      return true;
+    }
     const i32 = this._i32;
     const s = this._off;
     const old = Atomics.exchange(i32, s, 1); // LOCKED
@@ -102,6 +126,14 @@ export class Lock {
     i32[s + 1] = this._me || this._ident();
     if (this._robust) arm(this._block, s);
     return true;
+  }
+
+  /** The rest of a WebAssembly acquire whose swap did not find the lock free (not robust). */
+  private _acquireSlowSync(old: number): void {
+    const i32 = this._i32;
+    const s = this._off;
+    if (old < 4) lockSlowSync(i32, s, Number.POSITIVE_INFINITY, old === 2); // owed if 2
+    i32[s + 1] = this._me;
   }
 
   /** @internal This thread's ident, cached on the object (the owner word's value while held). */
@@ -145,6 +177,12 @@ export class Lock {
    * if it is not held, and an Error if it is robust and held by another worker.
    */
   release(): void {
+    const release = this._wrel;
+    if (release !== undefined) {
+      const old = release(this._addr);
+      if (old !== 1) this._released(old);
+      return;
+    }
     if (this._robust) {
       this._releaseRobust();
       return;

@@ -8,13 +8,17 @@
  *   +2  recursion depth (written by the owner only)
  *   +3  flags: bit 0 = robust (robust.ts)
  *
- * The uncontended `acquireSync()` + `release()` is the Lock's (lock.ts): two `Atomics.exchange`
- * calls around plain reads and writes of the owner and depth words, which only the owner writes.
+ * The uncontended `acquireSync()` + `release()` is the Lock's (lock.ts): two swaps (in
+ * WebAssembly where the lock's memory allows) around plain reads and writes of the owner and
+ * depth words, which only the owner writes.
  */
 import {
   type SharedBlock,
-  allocateBlock,
+  type WasmLockOps,
+  allocateSlot,
   isHeld,
+  keepSlot,
+  lockOpsOf,
   lockAsync,
   lockSlowAsync,
   lockSlowSync,
@@ -44,23 +48,33 @@ export class RLock {
   /** @internal */ declare readonly _robust: boolean;
   /** @internal workerIdent() of this thread once known, else 0 (see Lock). */
   declare _me: number;
+  /** @internal The WebAssembly fast paths (see Lock). */
+  declare readonly _wacq: WasmLockOps['rlockAcquire'] | undefined;
+  /** @internal */ declare readonly _wrel: WasmLockOps['rlockRelease'] | undefined;
+  /** @internal */ declare readonly _addr: number;
 
   constructor(opts?: LockOptions) {
     const robust = parseLockOptions(opts, 'new RLock()');
-    const block = allocateBlock(16);
-    block.i32[3] = robust ? ROBUST : 0;
-    this._init(block, 0);
+    const { block, offset } = allocateSlot(this, 16);
+    block.i32[offset + 3] = robust ? ROBUST : 0;
+    if (robust) keepSlot(block, offset); // an exit hook may outlive this object
+    this._init(block, offset);
   }
 
   /** @internal */
   _init(block: SharedBlock, offset: number): void {
     checkOffset(block, offset, 4, 'RLock');
+    const robust = (block.i32[offset + 3] & ROBUST) !== 0;
+    const ops = robust ? undefined : lockOpsOf(block);
     Object.assign(this, {
       _block: block,
       _off: offset,
       _i32: block.i32,
-      _robust: (block.i32[offset + 3] & ROBUST) !== 0,
+      _robust: robust,
       _me: 0,
+      _wacq: ops?.rlockAcquire,
+      _wrel: ops?.rlockRelease,
+      _addr: offset * 4,
     });
   }
 
@@ -72,9 +86,15 @@ export class RLock {
   /** As {@link Lock.acquireSync}; returns at once (depth + 1) if this worker owns it already. */
   acquireSync(opts?: AcquireOptions): boolean {
     if (opts !== undefined) return this._acquireSyncWith(opts);
+    const me = this._me || this._ident();
+    const acquire = this._wacq;
+    if (acquire !== undefined) {
+      const old = acquire(this._addr, me);
+      if (old !== 0) this._acquireSlowSync(old, me);
+      return true;
+    }
     const i32 = this._i32;
     const s = this._off;
-    const me = this._me || this._ident();
     if (i32[s + 1] === me) {
       i32[s + 2]++;
       return true;
@@ -127,14 +147,32 @@ export class RLock {
     if (this._robust) arm(this._block, s);
   }
 
+  /** The rest of a WebAssembly acquire whose swap did not find the lock free (not robust). */
+  private _acquireSlowSync(old: number, me: number): void {
+    if (old < 4) lockSlowSync(this._i32, this._off, Number.POSITIVE_INFINITY, old === 2); // owed if 2
+    this._took(me, 1);
+  }
+
   /** Releases one level; throws an Error if this worker does not own the lock. */
   release(): void {
+    const release = this._wrel;
+    if (release !== undefined) {
+      const r = release(this._addr, this._me || this._ident());
+      if (r !== 1) this._releasedWasm(r);
+      return;
+    }
     const i32 = this._i32;
     const s = this._off;
     const depth = i32[s + 2];
     if (i32[s + 1] !== (this._me || this._ident()) || depth <= 0) this._notMine();
     i32[s + 2] = depth - 1;
     if (depth === 1) this._unlock();
+  }
+
+  /** The rest of a WebAssembly release that did not end with a plain unlock (wasm-atomics.ts). */
+  private _releasedWasm(r: number): void {
+    if (r === -1) this._notMine();
+    if (r === 2) wake(this._i32, this._off, 1); // CONTENDED: wake one
   }
 
   /** @internal This thread's ident, cached on the object (see Lock). */

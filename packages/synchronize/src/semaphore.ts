@@ -14,7 +14,7 @@
  */
 import {
   type SharedBlock,
-  allocateBlock,
+  allocateSlot,
   deadlineOf,
   remaining,
   waitAsync,
@@ -62,10 +62,10 @@ export class Semaphore {
   /** @internal */ declare readonly _i32: Int32Array;
 
   constructor(value = 1) {
-    const block = allocateBlock(12);
-    block.i32[0] = checkValue(value, `new ${new.target.name}()`);
-    block.i32[2] = VALUE_MAX;
-    this._init(block, 0);
+    const { block, offset } = allocateSlot(this, 12);
+    block.i32[offset] = checkValue(value, `new ${new.target.name}()`);
+    block.i32[offset + 2] = VALUE_MAX;
+    this._init(block, offset);
   }
 
   /** @internal */

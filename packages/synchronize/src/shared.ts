@@ -7,7 +7,7 @@
  * `action`).
  */
 import { registerReducer } from '@multiproc/serialization';
-import type { SharedBlock } from '@multiproc/memory';
+import { type SharedBlock, keepSlot } from '@multiproc/memory';
 
 const live = new Map<string, WeakRef<object>>();
 const gone = new FinalizationRegistry<string>((key) => {
@@ -42,6 +42,7 @@ export function travel<T extends Located, S extends BaseState>(
   registerReducer(ctor, {
     name: `@multiproc/synchronize:${name}`,
     reduce(obj: T) {
+      keepSlot(obj._block, obj._off); // another worker may hold it from now on
       const key = keyOf(name, obj._block, obj._off);
       if (live.get(key)?.deref() !== obj) {
         live.set(key, new WeakRef(obj));
