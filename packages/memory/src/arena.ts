@@ -8,7 +8,8 @@
  *
  * Layout: an arena is one block of {@link ARENA_BYTES} (64 KiB) cut into slots of
  * {@link SLOT_BYTES} (64: a cache line each, so that two busy locks never share a line). Between
- * threads the block is a shared WebAssembly.Memory; in OS memory mode it is an OS block.
+ * threads the block is a shared WebAssembly.Memory (a plain block where the process cannot
+ * reserve one); in OS memory mode it is an OS block.
  *
  * Lifetime: each thread allocates from its own arenas (no cross-thread bookkeeping). A slot is
  * reused (zeroed) once the object it was allocated for is garbage in the allocating thread,
@@ -63,12 +64,28 @@ const reclaim = new FinalizationRegistry<[Arena, number]>(([arena, slot]) => {
 });
 
 function newArena(os: boolean): Arena {
-  const block = os ? allocateBlock(ARENA_BYTES) : allocateMemoryBlock(ARENA_PAGES);
+  const block = os ? allocateBlock(ARENA_BYTES) : (memoryBlock() ?? allocateBlock(ARENA_BYTES));
   const arena = new Arena(block, os);
   arenas.push(arena);
   byBlock.set(block, arena);
   return arena;
 }
+
+/**
+ * A shared WebAssembly memory, or undefined where the process may not reserve one: V8 reserves
+ * ~10 GiB of address space per memory (guard regions), which fails under a limit such as
+ * `ulimit -v 4000000`. Then arenas are plain blocks and locks keep to `Atomics`.
+ */
+function memoryBlock(): SharedBlock | undefined {
+  if (!memoryUsable) return undefined;
+  try {
+    return allocateMemoryBlock(ARENA_PAGES);
+  } catch {
+    memoryUsable = false;
+    return undefined;
+  }
+}
+let memoryUsable = true;
 
 /**
  * A zeroed slot of at most {@link SLOT_BYTES} for `owner`, in an arena of this thread (of OS

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
@@ -15,7 +17,7 @@ import {
   lockOpsOf,
   workerIdent,
 } from '../src/index.js';
-import { available, runScript } from './os-helpers.js';
+import { available, pkgDir, runScript } from './os-helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -169,6 +171,23 @@ describe('WebAssembly lock paths', () => {
     expect([Atomics.load(block.i32, offset), block.i32[offset + 1]]).toEqual([1, ident]);
     expect(lockOpsOf(block)!.lockAcquire(offset * 4, workerIdent())).toBe(1);
     expect(loads(dumps(block))).toBe(block);
+  });
+});
+
+describe('arenas where no WebAssembly memory can be reserved', () => {
+  it('fall back to plain blocks and Atomics (ulimit -v: V8 reserves ~10 GiB per memory)', async () => {
+    const script = fileURLToPath(new URL('./fixtures/arena-no-wasm.mjs', import.meta.url));
+    const proc = spawn('bash', ['-c', `ulimit -v 4000000 && exec "${process.execPath}" "${script}"`], {
+      cwd: pkgDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    const [code] = await once(proc, 'exit');
+    expect(code, out).toBe(0);
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    expect(r).toEqual({ sameBlock: true, distinct: true, memory: false, wasm: false, value: 3 });
   });
 });
 
