@@ -1,6 +1,6 @@
 import * as mp from 'multiproc';
 import { contended } from '../fixtures/lock-driver.js';
-import { uncontendedNs } from '../fixtures/lock-worker.js';
+import { bareAtomicsPair, uncontendedNs } from '../fixtures/lock-worker.js';
 import type { SpawnLocks } from '../fixtures/locks-spawn.js';
 import { type Row, runNodeFixture, runPython, type Workload } from '../harness.js';
 
@@ -39,6 +39,13 @@ export const locks: Workload = {
     const rows: Row[] = [
       row('multiproc Lock', un, uncontendedNs(new mp.Lock(), UNCONTENDED, UNCONTENDED_ROUNDS), 'ns', false),
       row('multiproc RLock', un, uncontendedNs(new mp.RLock(), UNCONTENDED, UNCONTENDED_ROUNDS), 'ns', false),
+      row(
+        'floor of Atomics: 2 x Atomics.exchange',
+        un,
+        uncontendedNs(bareAtomicsPair(), UNCONTENDED, UNCONTENDED_ROUNDS),
+        'ns',
+        false,
+      ),
       row('multiproc acquireSync', inc, await contended(thread, 'sync', WORKERS, N, ROUNDS), 'incr/s', true),
       row(
         'multiproc await acquire',
@@ -50,14 +57,14 @@ export const locks: Workload = {
     ];
     const spawned = spawnRun();
     rows.splice(
-      2,
+      3,
       0,
       row('multiproc Lock (spawn, OS shared memory)', un, spawned.uncontendedNs, 'ns', false),
     );
     rows.push(row('multiproc acquireSync (spawn)', inc, spawned.incrementsPerSecond, 'incr/s', true));
     const py = runPython<{ uncontendedNs: number; incrementsPerSecond: number }>('mp_locks.py', [String(N)]);
     if (py) {
-      rows.splice(3, 0, row('CPython Lock', un, py.uncontendedNs, 'ns', false));
+      rows.splice(4, 0, row('CPython Lock', un, py.uncontendedNs, 'ns', false));
       rows.push(row('CPython get_lock()', inc, py.incrementsPerSecond, 'incr/s', true));
     }
     return rows;
