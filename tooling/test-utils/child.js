@@ -1,4 +1,5 @@
 // Fixture-side half of the protocol (see parent.js): serves named operations to the test.
+import { waitSync, wake } from '@multiproc/memory';
 import { connectToParent, enterChild } from '@multiproc/process';
 import { dumps, loadsAsync } from '@multiproc/serialization';
 
@@ -44,4 +45,24 @@ export function settle(handle, what) {
   if (what === 'close') handle.close();
   else if (what === 'keep') held.push(handle);
   else if (what === 'exit') process.exit(0);
+}
+
+/**
+ * The flood of the crash tests (the test side is `parkFlood` and `floodIndex`): hands 0, 1, 2,
+ * ... to `send` until killed, every 1000th as `{ i, pad }` of 64 KiB so that it spills while a
+ * ring is small. ctl.i32: [0] sends that returned; [1] set by the test: park between two sends,
+ * then set [2] (parked: holding no lock of the ring) and sleep until killed. It parks by itself
+ * after a million sends, to bound the memory a slow test lets it fill. Emits 'flooding' first.
+ */
+export function flood(ctl, send) {
+  emit('flooding');
+  for (let i = 0; ; i++) {
+    if (Atomics.load(ctl.i32, 1) !== 0 || i === 1_000_000) {
+      Atomics.store(ctl.i32, 2, 1);
+      wake(ctl.i32, 2);
+      for (;;) waitSync(ctl.i32, 1, 1);
+    }
+    send(i % 1000 === 999 ? { i, pad: new Uint8Array(65_536).fill(i & 255) } : i);
+    Atomics.store(ctl.i32, 0, i + 1);
+  }
 }

@@ -25,3 +25,12 @@ export declare function startChild(
   options?: { data?: unknown },
 ): Promise<Child>;
 export declare function stopChildren(): Promise<void>;
+
+/** Marks a call that ends with the child (an endless loop, or an exit): its rejection is expected. */
+export declare function endless(call: Promise<unknown>): void;
+/** An item of a fixture's `flood`: its index, or `{ i, pad }` for a spilled one. */
+export type FloodItem = number | { i: number; pad: Uint8Array };
+/** The index of a {@link FloodItem}. */
+export declare function floodIndex(x: FloodItem): number;
+/** Parks a fixture's `flood` between two sends; resolves how many sends it completed. */
+export declare function parkFlood(ctl: { i32: Int32Array }): Promise<number>;

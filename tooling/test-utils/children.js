@@ -1,7 +1,7 @@
 // Test-side half of the fixture protocol: start a fixture module as a child under either start
 // method and call the operations it serves. Plain JavaScript (with .d.ts) so that fixtures, which
 // run without a TypeScript loader in threads and child processes, share the protocol with no build.
-import { osMemoryAvailable } from '@multiproc/memory';
+import { osMemoryAvailable, waitAsync } from '@multiproc/memory';
 import { prepareChild, startWorker } from '@multiproc/process';
 import { dumps, loadsAsync } from '@multiproc/serialization';
 
@@ -87,4 +87,20 @@ export async function startChild(fixture, method = 'thread', options = {}) {
 /** Kills every child still running and waits until each is gone (call it in afterEach). */
 export async function stopChildren() {
   await Promise.all([...live].map((c) => c.kill()));
+}
+
+/** Marks a call that ends with the child (an endless loop, or an exit): its rejection is expected. */
+export const endless = (call) => void call.catch(() => {});
+
+/** The index of an item of a fixture's `flood` (a number, or `{ i, pad }` for a spilled one). */
+export const floodIndex = (x) => (typeof x === 'number' ? x : x.i);
+
+/**
+ * Asks a fixture's `flood` (child.js) to park between two sends, holding no lock, and waits until
+ * it has; resolves how many sends it completed.
+ */
+export async function parkFlood(ctl) {
+  Atomics.store(ctl.i32, 1, 1);
+  while (Atomics.load(ctl.i32, 2) === 0) await waitAsync(ctl.i32, 2, 0, 100);
+  return Atomics.load(ctl.i32, 0);
 }

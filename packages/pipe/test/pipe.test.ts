@@ -1,5 +1,6 @@
-import { allocateBlock, type SharedBlock, waitAsync } from '@multiproc/memory';
+import { allocateBlock } from '@multiproc/memory';
 import { type Child, describeEachMethod, startChild, stopChildren } from '@multiproc/test-utils';
+import { endless, type FloodItem, floodIndex, parkFlood } from '@multiproc/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BrokenPipeError,
@@ -14,12 +15,7 @@ import {
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
 afterEach(stopChildren);
 
-/** A call that ends with the child (an endless loop, or an exit): its rejection is expected. */
-const endless = (call: Promise<unknown>): void => void call.catch(() => {});
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-type FloodItem = number | { i: number; pad: Uint8Array };
-/** The index of a message of the fixture's flood (a number, or { i, pad } for a spilled one). */
-const floodIndex = (x: FloodItem) => (typeof x === 'number' ? x : x.i);
 
 /** Everything left in `r` until EOF (which must come). */
 async function drain<T>(r: Connection): Promise<T[]> {
@@ -32,13 +28,6 @@ async function drain<T>(r: Connection): Promise<T[]> {
       return got;
     }
   }
-}
-
-/** Asks the fixture's flood to park between two sends (holding no lock) and waits until it has. */
-async function parkFlood(ctl: SharedBlock): Promise<number> {
-  Atomics.store(ctl.i32, 1, 1);
-  while (Atomics.load(ctl.i32, 2) === 0) await waitAsync(ctl.i32, 2, 0, 100);
-  return Atomics.load(ctl.i32, 0);
 }
 
 describe('Pipe in one thread', () => {

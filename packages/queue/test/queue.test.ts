@@ -1,24 +1,13 @@
-import { allocateBlock, type SharedBlock, waitAsync } from '@multiproc/memory';
+import { allocateBlock } from '@multiproc/memory';
 import { type Child, describeEachMethod, startChild, stopChildren } from '@multiproc/test-utils';
+import { endless, type FloodItem, floodIndex, parkFlood } from '@multiproc/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, Empty, Full, JoinableQueue, Queue, SimpleQueue } from '../src/index.js';
 
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
 afterEach(stopChildren);
 
-/** A call that ends with the child (an endless loop, or an exit): its rejection is expected. */
-const endless = (call: Promise<unknown>): void => void call.catch(() => {});
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-type FloodItem = number | { i: number; pad: Uint8Array };
-/** The index of an item of the fixture's flood (a number, or { i, pad } for a spilled one). */
-const floodIndex = (x: FloodItem) => (typeof x === 'number' ? x : x.i);
-
-/** Asks the fixture's flood to park between two puts (holding no lock) and waits until it has. */
-async function parkFlood(ctl: SharedBlock): Promise<number> {
-  Atomics.store(ctl.i32, 1, 1);
-  while (Atomics.load(ctl.i32, 2) === 0) await waitAsync(ctl.i32, 2, 0, 100);
-  return Atomics.load(ctl.i32, 0);
-}
 
 describe('Queue in one thread', () => {
   it('put/get, putSync/getSync, putNowait/getNowait keep FIFO order', async () => {

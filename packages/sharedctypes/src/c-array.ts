@@ -9,6 +9,7 @@
  * create), against ~4 ns for `arr.get(i)`. Reading an index out of range gives `undefined`, as
  * arrays do; writing one is a RangeError.
  */
+import { TYPECODE_ARRAYS } from '@multiproc/serialization';
 import type { Codec } from './codec.js';
 import { codecOf, dataViewOf } from './codec.js';
 import type { ArrayType, CType, SimpleType } from './ctype.js';
@@ -26,19 +27,8 @@ type TypedArrayCtor = new (
   fill(v: any, start?: number): unknown;
 };
 
-const typedArrays: Record<string, TypedArrayCtor> = {
-  c: Uint8Array,
-  b: Int8Array,
-  B: Uint8Array,
-  h: Int16Array,
-  H: Uint16Array,
-  i: Int32Array,
-  I: Uint32Array,
-  l: BigInt64Array,
-  L: BigUint64Array,
-  f: Float32Array,
-  d: Float64Array,
-};
+// A c_char array is its bytes; every other simple type with a typed array is a numeric typecode.
+const typedArrays: Record<string, TypedArrayCtor> = { ...TYPECODE_ARRAYS, c: Uint8Array };
 
 /** The typed-array constructor viewing a run of `type`, or undefined (structs, c_bool, c_wchar, arrays). */
 export function typedArrayOf(type: CType): TypedArrayCtor | undefined {

@@ -16,35 +16,13 @@
  * (`subarray()` views the shared memory but does not travel by itself; send the whole array).
  * They print as `Float64Array(3) [ 1, 2, 3 ]`.
  */
-import { registerReducer } from '@multiproc/serialization';
+import { type NumericArray, registerReducer, TYPECODE_ARRAYS } from '@multiproc/serialization';
 import { place, type Where, whereIs } from './blocks.js';
 
-type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+type TypedArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NumericArray;
 
-type TypedArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
-
-const BASES: Record<string, TypedArrayCtor> = {
-  Int8Array,
-  Uint8Array,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-};
+// Each numeric kind once ('l' and 'q' share BigInt64Array), named as the reducers are.
+const BASES = new Set(Object.values(TYPECODE_ARRAYS) as TypedArrayCtor[]);
 
 /** The travelling state of a shared typed array (the reducer's name gives its class). */
 interface State {
@@ -56,7 +34,8 @@ interface State {
 const shared = new Map<TypedArrayCtor, TypedArrayCtor>();
 const byKind = new Map<string, TypedArrayCtor>();
 
-for (const [kind, Base] of Object.entries(BASES)) {
+for (const Base of BASES) {
+  const kind = Base.name;
   const Shared = class extends (Base as unknown as new (...args: any[]) => Uint8Array) {
     static get [Symbol.species]() {
       return Base;
@@ -70,10 +49,10 @@ for (const [kind, Base] of Object.entries(BASES)) {
   byKind.set(kind, Shared);
   registerReducer(Shared, {
     name: `@multiproc/sharedctypes:${kind}`,
-    reduce(a: TypedArray): State {
+    reduce(a: NumericArray): State {
       return { kind, where: whereIs(a.buffer, a.byteOffset, a.byteLength, `a ${kind}`), length: a.length };
     },
-    rebuild(state: State): TypedArray {
+    rebuild(state: State): NumericArray {
       const Ctor = byKind.get(state.kind);
       if (Ctor === undefined) throw new TypeError(`unknown typed array kind ${JSON.stringify(state.kind)}`);
       const { buffer, byteOffset } = place(state.where);
@@ -86,7 +65,7 @@ for (const [kind, Base] of Object.entries(BASES)) {
  * A typed array of the class of `Base` over `length` elements of `buffer` at `byteOffset`, that
  * travels between workers as the same memory when `buffer` is a block of this package.
  */
-export function sharedTypedArray<T extends TypedArray>(
+export function sharedTypedArray<T extends NumericArray>(
   Base: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T,
   buffer: ArrayBufferLike,
   byteOffset: number,

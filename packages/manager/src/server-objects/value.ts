@@ -4,34 +4,25 @@
  * number is stored. Numeric types coerce like C (an `'i'` wraps to 32 bits, an `'f'` rounds to
  * float32); 64-bit types hold bigints; `'c'`, `'u'`, `c_bool` and structures are kept as given.
  */
+import { type NumericArray, type NumericTypecode, TYPECODE_ARRAYS } from '@multiproc/serialization';
 
-type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
 type NumericCtor = { new (n: number | ArrayLike<number> | ArrayLike<bigint>): NumericArray };
 
-const CODES: Record<string, NumericCtor> = {};
-const alias = (ctor: NumericCtor, ...names: string[]) => {
-  for (const n of names) CODES[n] = ctor as NumericCtor;
+const CODES: Record<string, NumericCtor> = { ...(TYPECODE_ARRAYS as Record<NumericTypecode, NumericCtor>) };
+// The ctypes names the proxy may send instead of a typecode.
+const alias = (code: NumericTypecode, ...names: string[]) => {
+  for (const n of names) CODES[n] = CODES[code];
 };
-alias(Int8Array, 'b', 'c_byte', 'c_int8');
-alias(Uint8Array, 'B', 'c_ubyte', 'c_uint8');
-alias(Int16Array, 'h', 'c_short', 'c_int16');
-alias(Uint16Array, 'H', 'c_ushort', 'c_uint16');
-alias(Int32Array, 'i', 'c_int', 'c_int32');
-alias(Uint32Array, 'I', 'c_uint', 'c_uint32');
-alias(BigInt64Array as unknown as NumericCtor, 'l', 'q', 'c_long', 'c_longlong', 'c_int64', 'c_ssize_t');
-alias(BigUint64Array as unknown as NumericCtor, 'L', 'Q', 'c_ulong', 'c_ulonglong', 'c_uint64', 'c_size_t');
-alias(Float32Array, 'f', 'c_float');
-alias(Float64Array, 'd', 'c_double');
+alias('b', 'c_byte', 'c_int8');
+alias('B', 'c_ubyte', 'c_uint8');
+alias('h', 'c_short', 'c_int16');
+alias('H', 'c_ushort', 'c_uint16');
+alias('i', 'c_int', 'c_int32');
+alias('I', 'c_uint', 'c_uint32');
+alias('l', 'c_long', 'c_longlong', 'c_int64', 'c_ssize_t');
+alias('L', 'c_ulong', 'c_ulonglong', 'c_uint64', 'c_size_t');
+alias('f', 'c_float');
+alias('d', 'c_double');
 const OTHER = new Set(['c', 'u', 'c_char', 'c_wchar', 'c_bool']);
 
 /** Checks a type name (typecode or ctypes name) as the proxy sends it. */
