@@ -3,15 +3,12 @@
  * chunks are submitted at once; the first error, the call's timeout or its signal ends it and
  * cancels the chunks still queued.
  */
-import { type AsyncResult, TimeoutError } from '@multiproc/pool';
+import { type AsyncResult, type CallOptions, TimeoutError } from '@multiproc/pool';
 import type { Engine } from './pool-engine.js';
 import type { PortableRef } from './portable.js';
 
 /** Options every call takes: `{ signal, timeout }` (ms), as the local Pool's. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeout?: number;
-}
+export type { CallOptions };
 
 /** Wires a call's signal and timeout to `fail`; returns the cleanup. */
 export function limits(

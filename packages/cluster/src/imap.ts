@@ -5,6 +5,7 @@
  * that reaches it reject; later `next()` calls go on. A timeout, abort or pool terminate
  * rejects the pending (or next) `next()` once; then the iterator is done.
  */
+import { isAsyncIterable } from '@multiproc/pool';
 import type { Engine } from './pool-engine.js';
 import type { PortableRef } from './portable.js';
 
@@ -40,10 +41,7 @@ export class ClusterIMapIterator<R> implements AsyncIterableIterator<R> {
     readonly ordered: boolean,
     readonly onEnd: (it: ClusterIMapIterator<R>) => void,
   ) {
-    this.#source =
-      Symbol.asyncIterator in input
-        ? (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (input as Iterable<unknown>)[Symbol.iterator]();
+    this.#source = isAsyncIterable(input) ? input[Symbol.asyncIterator]() : input[Symbol.iterator]();
   }
 
   /** Called once the function and the window size are known. */

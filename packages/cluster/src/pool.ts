@@ -3,17 +3,23 @@
  * `multiproc worker` processes on any machine serve; see pool-keys.ts for the data and
  * pool-engine.ts for delivery and failure handling.
  */
-import { AsyncResult, ProcessError, type ResultCallbacks, defaultChunksize } from '@multiproc/pool';
-import type { FunctionRef } from '@multiproc/process';
+import {
+  AsyncResult,
+  PoolCalls,
+  ProcessError,
+  type ResultCallbacks,
+  checkIterable,
+  checkPositiveInt,
+  collect,
+  defaultChunksize,
+} from '@multiproc/pool';
 import { type CallOptions, MapCall, limits } from './call.js';
 import type { RedisSpec } from './connection.js';
 import { ClusterIMapIterator } from './imap.js';
 import { Engine } from './pool-engine.js';
 import { captureCallers, toPortable } from './portable.js';
 
-type AnyFn = (...args: any[]) => unknown;
-/** An exported function of a module the workers import, or `ref(moduleUrl, exportName)`. */
-export type PoolFunc<F extends AnyFn = AnyFn> = F | FunctionRef<F>;
+export type { PoolFunc } from '@multiproc/pool';
 
 export interface PoolOptions {
   /** Redis: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS), ioredis options, or an ioredis client. */
@@ -49,28 +55,15 @@ const RUN = 0;
 const CLOSE = 1;
 const TERMINATE = 2;
 
-function positiveInt(v: unknown, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new RangeError(`cluster.Pool: ${what} must be an integer >= 1, got ${String(v)}`);
-  }
-  return v;
-}
+const positiveInt = (v: unknown, what: string) => checkPositiveInt(v, what, 'cluster.Pool');
 
-function checkIterable(x: unknown, method: string): Iterable<unknown> | AsyncIterable<unknown> {
-  if (x != null && (Symbol.iterator in Object(x) || Symbol.asyncIterator in Object(x))) {
-    return x as Iterable<unknown>;
-  }
-  throw new TypeError(
-    `cluster.Pool.${method}: expected an iterable or async iterable of inputs, got ${String(x)}`,
-  );
-}
-
-async function toArray(x: Iterable<unknown> | AsyncIterable<unknown>): Promise<unknown[]> {
-  if (Array.isArray(x)) return x;
-  const out: unknown[] = [];
-  for await (const v of x as AsyncIterable<unknown>) out.push(v);
-  return out;
+/** The cluster pool's option types and imap iterator, for {@link PoolCalls}. */
+interface ClusterPoolTypes {
+  readonly call: CallOptions;
+  readonly map: MapOptions;
+  readonly imap: IMapOptions;
+  readonly R: unknown;
+  readonly iterator: ClusterIMapIterator<this['R']>;
 }
 
 /**
@@ -86,7 +79,7 @@ async function toArray(x: Iterable<unknown> | AsyncIterable<unknown>): Promise<u
  * await pool.map(square, [1, 2, 3]); // [1, 4, 9]
  * ```
  */
-export class Pool {
+export class Pool extends PoolCalls<ClusterPoolTypes> {
   readonly name: string;
   #state = RUN;
   readonly #engine: Engine;
@@ -96,6 +89,7 @@ export class Pool {
   #idle: (() => void) | null = null;
 
   constructor(options: PoolOptions) {
+    super();
     if (options === null || typeof options !== 'object' || options.redis === undefined) {
       throw new TypeError("cluster.Pool: pass { redis: 'redis://host:6379', name?: 'jobs' }");
     }
@@ -140,25 +134,17 @@ export class Pool {
     if (this.#active.size === 0) this.#idle?.();
   };
 
-  /** Runs `func(...args)` on a worker; resolves with its result. */
-  async apply<F extends AnyFn>(
-    func: PoolFunc<F>,
-    args?: Parameters<F>,
-    options?: CallOptions,
-  ): Promise<Awaited<ReturnType<F>>> {
-    return this.applyAsync(func, args, options).get();
-  }
-
-  /** Submits `func(...args)`; returns an AsyncResult at once. */
-  applyAsync<F extends AnyFn>(
-    func: PoolFunc<F>,
-    args?: Parameters<F>,
-    options?: ApplyAsyncOptions<Awaited<ReturnType<F>>>,
-  ): AsyncResult<Awaited<ReturnType<F>>> {
+  /** @internal */
+  protected _apply<R>(
+    func: unknown,
+    args: unknown[] | undefined,
+    options: ApplyAsyncOptions<R> | undefined,
+  ): AsyncResult<R> {
     this.#check('applyAsync');
     if (args !== undefined && !Array.isArray(args))
       throw new TypeError('cluster.Pool.applyAsync: args must be an array');
-    const result = new AsyncResult<Awaited<ReturnType<F>>>(options);
+    const result = new AsyncResult<R>(options);
+    // One chunk of one item: an apply is a one-item starmap.
     const inner = new AsyncResult<unknown[]>({
       callback: (v) => result._settle(true, v[0]),
       errorCallback: (e) => result._settle(false, e),
@@ -167,41 +153,16 @@ export class Pool {
     return result;
   }
 
-  /** Applies `func` to every item on the workers; resolves with the results in input order. */
-  async map<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return this.mapAsync(func, iterable, options).get();
-  }
-
-  mapAsync<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: MapAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>[]> {
-    const result = new AsyncResult<Awaited<R>[]>(options);
-    this.#run('mapAsync', func, iterable, options, false, result as AsyncResult<unknown[]>);
-    return result;
-  }
-
-  /** Like map, each item an array of arguments: `func(...item)`. */
-  async starmap<F extends AnyFn>(
-    func: PoolFunc<F>,
-    iterable: Iterable<Parameters<F>> | AsyncIterable<Parameters<F>>,
-    options?: MapOptions,
-  ): Promise<Awaited<ReturnType<F>>[]> {
-    return this.starmapAsync(func, iterable, options).get();
-  }
-
-  starmapAsync<F extends AnyFn>(
-    func: PoolFunc<F>,
-    iterable: Iterable<Parameters<F>> | AsyncIterable<Parameters<F>>,
-    options?: MapAsyncOptions<Awaited<ReturnType<F>>>,
-  ): AsyncResult<Awaited<ReturnType<F>>[]> {
-    const result = new AsyncResult<Awaited<ReturnType<F>>[]>(options);
-    this.#run('starmapAsync', func, iterable, options, true, result as AsyncResult<unknown[]>);
+  /** @internal */
+  protected _map<R>(
+    method: string,
+    func: unknown,
+    iterable: unknown,
+    options: MapAsyncOptions<R> | undefined,
+    star: boolean,
+  ): AsyncResult<R[]> {
+    const result = new AsyncResult<R[]>(options);
+    this.#run(method, func, iterable, options, star, result as AsyncResult<unknown[]>);
     return result;
   }
 
@@ -216,13 +177,13 @@ export class Pool {
   ): void {
     this.#check(method);
     const callers = captureCallers();
-    const input = checkIterable(iterable, method);
+    const input = checkIterable(iterable, `cluster.Pool.${method}`, String);
     const chunksize = positiveInt(options?.chunksize, 'chunksize') ?? this.#chunksize;
     const call = this.#track(new MapCall(this.#engine, result, this.#untrack));
     const cleanup = limits(options, this.#timeout, method, (e) => call.fail(e));
     (async () => {
       const fn = await toPortable(func, callers);
-      const items = await toArray(input);
+      const items = Array.isArray(input) ? input : await collect(input);
       if (items.length === 0) {
         cleanup();
         this.#untrack(call);
@@ -241,34 +202,17 @@ export class Pool {
     });
   }
 
-  /** Lazily applies `func` to the items; yields results in input order. */
-  imap<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: IMapOptions,
-  ): ClusterIMapIterator<Awaited<R>> {
-    return this.#imap('imap', func, iterable, options, true);
-  }
-
-  /** Like imap, yielding results as they complete. */
-  imapUnordered<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: IMapOptions,
-  ): ClusterIMapIterator<Awaited<R>> {
-    return this.#imap('imapUnordered', func, iterable, options, false);
-  }
-
-  #imap<R>(
+  /** @internal */
+  protected _imap<R>(
     method: string,
     func: unknown,
     iterable: unknown,
     options: IMapOptions | undefined,
     ordered: boolean,
-  ) {
+  ): ClusterIMapIterator<R> {
     this.#check(method);
     const callers = captureCallers();
-    const input = checkIterable(iterable, method);
+    const input = checkIterable(iterable, `cluster.Pool.${method}`, String);
     const chunksize = positiveInt(options?.chunksize, 'chunksize') ?? this.#chunksize ?? 1;
     const buffersize = positiveInt(options?.buffersize, 'buffersize');
     const it = this.#track(

@@ -20,16 +20,24 @@ export function defaultChunksize(length: number, processes: number): number {
   return length % div === 0 ? q : q + 1;
 }
 
-/** Validates a user-supplied chunksize (Python: `ValueError` -> `RangeError`). */
-export function checkChunksize(chunksize: unknown, method: string): number | undefined {
-  if (chunksize === undefined) return undefined;
-  if (typeof chunksize !== 'number' || !Number.isInteger(chunksize) || chunksize < 1) {
-    throw new RangeError(`${method}: chunksize must be an integer >= 1, got ${String(chunksize)}`);
+/**
+ * @internal Validates an optional count option such as `buffersize`: undefined passes, else an
+ * integer >= 1, or a RangeError (Python's `ValueError`) that names `where` and `name`.
+ */
+export function checkPositiveInt(value: unknown, name: string, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${where}: ${name} must be an integer >= 1, got ${String(value)}`);
   }
-  return chunksize;
+  return value;
 }
 
-/** True for any object with `Symbol.asyncIterator`. */
+/** Validates a user-supplied chunksize (Python: `ValueError` -> `RangeError`). */
+export function checkChunksize(chunksize: unknown, method: string): number | undefined {
+  return checkPositiveInt(chunksize, 'chunksize', method);
+}
+
+/** @internal True for any object with `Symbol.asyncIterator`. */
 export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return x != null && typeof (x as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }
@@ -39,10 +47,17 @@ export function isSyncIterable(x: unknown): x is Iterable<unknown> {
   return x != null && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
 }
 
-/** Throws the TypeError Python's `iter()` would for a non-iterable. */
-export function checkIterable(x: unknown, method: string): Iterable<unknown> | AsyncIterable<unknown> {
+/**
+ * @internal Throws the TypeError Python's `iter()` would for a non-iterable; `show` words the
+ * value in the message (default: its type, as `a number`).
+ */
+export function checkIterable(
+  x: unknown,
+  method: string,
+  show: (x: unknown) => string = describe,
+): Iterable<unknown> | AsyncIterable<unknown> {
   if (isAsyncIterable(x) || isSyncIterable(x)) return x;
-  throw new TypeError(`${method}: expected an iterable or async iterable of inputs, got ${describe(x)}`);
+  throw new TypeError(`${method}: expected an iterable or async iterable of inputs, got ${show(x)}`);
 }
 
 function describe(x: unknown): string {
@@ -51,9 +66,12 @@ function describe(x: unknown): string {
   return `a ${typeof x}`;
 }
 
-/** Drains an async iterable into an array (map over an async iterable with no chunksize). */
-export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
+/**
+ * @internal Drains an iterable into an array (map over an async iterable with no chunksize):
+ * `for await`, so a sync iterable's promises are awaited too.
+ */
+export async function collect<T>(it: Iterable<T> | AsyncIterable<T>): Promise<Awaited<T>[]> {
+  const out: Awaited<T>[] = [];
   for await (const x of it) out.push(x);
   return out;
 }

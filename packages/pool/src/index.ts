@@ -1,5 +1,11 @@
 export { AsyncResult, type ResultCallbacks, type WaitArg } from './async-result.js';
-export { defaultChunksize } from './chunking.js';
+export {
+  checkIterable,
+  checkPositiveInt,
+  collect,
+  defaultChunksize,
+  isAsyncIterable,
+} from './chunking.js';
 export { ProcessError, TimeoutError } from './errors.js';
 export { IMapIterator } from './imap.js';
 export type { Progress } from './job.js';
@@ -13,4 +19,5 @@ export {
   type PoolFunc,
   type PoolOptions,
 } from './pool.js';
+export { type IMapIteratorOf, PoolCalls, type PoolCallTypes } from './pool-calls.js';
 export { isTaskAborted, taskSignal, throwIfTaskAborted } from './task-context.js';

@@ -1,12 +1,19 @@
 /**
- * Pool: Python's `multiprocessing.Pool` for Node.js. The engine is in dispatcher.ts; this
- * file holds the public API and function resolution. Options: pool-options.ts; per-call
- * abort/timeout: call-limits.ts.
+ * Pool: Python's `multiprocessing.Pool` for Node.js. The engine is in dispatcher.ts; the call
+ * methods are in pool-calls.ts (shared with @multiproc/cluster); this file runs them and
+ * resolves functions. Options: pool-options.ts; per-call abort/timeout: call-limits.ts.
  */
 import { captureCallers, isFunctionRef, resolveFunction, startMethodOf } from '@multiproc/process';
 import { AsyncResult } from './async-result.js';
 import { applyCallLimits } from './call-limits.js';
-import { checkChunksize, checkIterable, collect, defaultChunksize, isAsyncIterable } from './chunking.js';
+import {
+  checkChunksize,
+  checkIterable,
+  checkPositiveInt,
+  collect,
+  defaultChunksize,
+  isAsyncIterable,
+} from './chunking.js';
 import { Dispatcher } from './dispatcher.js';
 import { FunctionIds } from './function-ids.js';
 import { ProcessError } from './errors.js';
@@ -14,14 +21,13 @@ import { IMapIterator, IMapJob } from './imap.js';
 import type { Job } from './job.js';
 import { ApplyJob, MapJob } from './map-job.js';
 import { F_FAIL_FAST, F_STAR, type FuncRef } from './protocol.js';
+import { PoolCalls } from './pool-calls.js';
 import {
-  type AnyFn,
   type ApplyAsyncOptions,
   type CallOptions,
   type IMapOptions,
   type MapAsyncOptions,
   type MapOptions,
-  type PoolFunc,
   type PoolOptions,
   parsePoolOptions,
 } from './pool-options.js';
@@ -41,6 +47,15 @@ const RUN = 0;
 const CLOSE = 1;
 const TERMINATE = 2;
 
+/** The local pool's option types and imap iterator, for {@link PoolCalls}. */
+interface LocalPoolTypes {
+  readonly call: CallOptions;
+  readonly map: MapOptions;
+  readonly imap: IMapOptions;
+  readonly R: unknown;
+  readonly iterator: IMapIterator<this['R']>;
+}
+
 /**
  * A pool of worker processes (threads under the default 'thread' start method) that run
  * functions for you, as Python's `multiprocessing.Pool`.
@@ -58,7 +73,7 @@ const TERMINATE = 2;
  * for await (const x of pool.imapUnordered(square, numbers(), { chunksize: 100 })) use(x);
  * ```
  */
-export class Pool {
+export class Pool extends PoolCalls<LocalPoolTypes> {
   /** Number of workers. */
   readonly processes: number;
   #state = RUN;
@@ -68,6 +83,7 @@ export class Pool {
   readonly #ready: Promise<void>;
 
   constructor(options: PoolOptions | number = {}) {
+    super();
     const { opts, processes, maxTasks, abortGrace, initargs } = parsePoolOptions(options);
     this.processes = processes;
     const init = opts.initializer;
@@ -140,41 +156,17 @@ export class Pool {
     }
   }
 
-  /**
-   * Runs `func(...args)` in a worker; resolves with its result.
-   *
-   * @example
-   * ```ts
-   * await pool.apply(add, [1, 2]); // 3
-   * ```
-   */
-  async apply<F extends AnyFn>(
-    func: PoolFunc<F>,
-    args?: Parameters<F>,
-    options?: CallOptions,
-  ): Promise<Awaited<ReturnType<F>>> {
-    return this.applyAsync(func, args, options).get();
-  }
-
-  /**
-   * Submits `func(...args)`; returns an {@link AsyncResult} at once.
-   *
-   * @example
-   * ```ts
-   * const r = pool.applyAsync(add, [1, 2], { callback: (v) => console.log(v) });
-   * await r.get(); // 3
-   * ```
-   */
-  applyAsync<F extends AnyFn>(
-    func: PoolFunc<F>,
-    args?: Parameters<F>,
-    options?: ApplyAsyncOptions<Awaited<ReturnType<F>>>,
-  ): AsyncResult<Awaited<ReturnType<F>>> {
+  /** @internal */
+  protected _apply<R>(
+    func: unknown,
+    args: unknown[] | undefined,
+    options: ApplyAsyncOptions<R> | undefined,
+  ): AsyncResult<R> {
     this.#check('applyAsync');
     if (args !== undefined && !Array.isArray(args))
       throw new TypeError('Pool.applyAsync: args must be an array');
     const fid = this.#fids.idOf(func, 'applyAsync');
-    const result = new AsyncResult<Awaited<ReturnType<F>>>(options);
+    const result = new AsyncResult<R>(options);
     const job = new ApplyJob(
       this.#dispatcher,
       -1,
@@ -186,64 +178,15 @@ export class Pool {
     return result;
   }
 
-  /**
-   * Applies `func` to every item; resolves with the results in input order, or rejects with
-   * the first error. `iterable` may be async.
-   *
-   * @example
-   * ```ts
-   * await pool.map(square, [1, 2, 3]); // [1, 4, 9]
-   * ```
-   */
-  async map<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return this.mapAsync(func, iterable, options).get();
-  }
-
-  /** {@link map} returning an {@link AsyncResult}, with `callback` / `errorCallback`. */
-  mapAsync<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: MapAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync('mapAsync', func, iterable, options, F_FAIL_FAST);
-  }
-
-  /**
-   * Like {@link map}, with each item an array of arguments: `func(...item)`.
-   *
-   * @example
-   * ```ts
-   * await pool.starmap(add, [[1, 2], [3, 4]]); // [3, 7]
-   * ```
-   */
-  async starmap<F extends AnyFn>(
-    func: PoolFunc<F>,
-    iterable: Iterable<Parameters<F>> | AsyncIterable<Parameters<F>>,
-    options?: MapOptions,
-  ): Promise<Awaited<ReturnType<F>>[]> {
-    return this.starmapAsync(func, iterable, options).get();
-  }
-
-  /** {@link starmap} returning an {@link AsyncResult}. */
-  starmapAsync<F extends AnyFn>(
-    func: PoolFunc<F>,
-    iterable: Iterable<Parameters<F>> | AsyncIterable<Parameters<F>>,
-    options?: MapAsyncOptions<Awaited<ReturnType<F>>>,
-  ): AsyncResult<Awaited<ReturnType<F>>[]> {
-    return this.#mapAsync('starmapAsync', func, iterable, options, F_STAR | F_FAIL_FAST);
-  }
-
-  #mapAsync<R>(
+  /** @internal */
+  protected _map<R>(
     method: string,
     func: unknown,
     iterable: unknown,
     options: MapAsyncOptions<R> | undefined,
-    flags: number,
+    star: boolean,
   ): AsyncResult<R[]> {
+    const flags = star ? F_STAR | F_FAIL_FAST : F_FAIL_FAST;
     this.#check(method);
     const input = checkIterable(iterable, `Pool.${method}`);
     const chunksize = checkChunksize(options?.chunksize, `Pool.${method}`);
@@ -290,33 +233,8 @@ export class Pool {
     return result;
   }
 
-  /**
-   * Lazily applies `func` to the items of any iterable or async iterable; yields results in
-   * input order. Reads input only as workers free up (`buffersize` chunks ahead).
-   *
-   * @example
-   * ```ts
-   * for await (const y of pool.imap(square, naturals(), { chunksize: 64 })) if (y > 1e6) break;
-   * ```
-   */
-  imap<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: IMapOptions,
-  ): IMapIterator<Awaited<R>> {
-    return this.#imap('imap', func, iterable, options, true);
-  }
-
-  /** Like {@link imap}, yielding results as they complete (any order). */
-  imapUnordered<T, R>(
-    func: PoolFunc<(x: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: IMapOptions,
-  ): IMapIterator<Awaited<R>> {
-    return this.#imap('imapUnordered', func, iterable, options, false);
-  }
-
-  #imap<R>(
+  /** @internal */
+  protected _imap<R>(
     method: string,
     func: unknown,
     iterable: unknown,
@@ -327,9 +245,7 @@ export class Pool {
     const input = checkIterable(iterable, `Pool.${method}`);
     const chunksize = checkChunksize(options?.chunksize, `Pool.${method}`) ?? 1;
     const buffersize = options?.buffersize ?? 2 * this.processes;
-    if (!Number.isInteger(buffersize) || buffersize < 1) {
-      throw new RangeError(`Pool.${method}: buffersize must be an integer >= 1, got ${String(buffersize)}`);
-    }
+    checkPositiveInt(buffersize, 'buffersize', `Pool.${method}`);
     const fid = this.#fids.idOf(func, method);
     const job = new IMapJob(
       this.#dispatcher,
