@@ -117,6 +117,8 @@ export class FastLink implements Link {
   readonly #doze = new AdaptiveWait(DOZE_MIN_US, DOZE_MAX_US);
   readonly #spin = new AdaptiveWait(SPIN_MIN_US, SPIN_MAX_US);
   #closed = false;
+  /** The server's socket ended: it no longer uses the rings, however it went. */
+  #serverGone = false;
 
   constructor(t: Transport, conn: SocketConnection, handles: AttachHandles) {
     this.#t = t;
@@ -146,8 +148,13 @@ export class FastLink implements Link {
     this.#wanted = false;
   }
 
-  /** Dispatches the replies already in the ring, without waiting (the server went away). */
-  drain(): void {
+  /**
+   * The server's socket ended: dispatches the replies already in the ring, without waiting.
+   * The server is done with the rings then: it gives its holds back before its socket closes,
+   * unless it died, and a dead server's exit hooks may give them back only after we close.
+   */
+  ended(): void {
+    this.#serverGone = true;
     if (this.#closed) return;
     try {
       for (;;) {
@@ -165,6 +172,11 @@ export class FastLink implements Link {
     this.#closed = true;
     this.#abort.abort();
     for (const h of this.#holds) h.release();
+    // Whichever side lets go last releases the rings' blocks (see detach in fast-server.ts):
+    // a live server may still run the requests we wrote, at our EOF.
+    const force = this.#serverGone;
+    this.#requests.release({ force });
+    this.#replies.release({ force });
     this.#conn.close(); // the server sees EOF and releases this connection's references
   }
 

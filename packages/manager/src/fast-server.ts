@@ -25,7 +25,7 @@ import { AdaptiveWait } from './adaptive-wait.js';
 
 /**
  * First segment of each ring (frames over a quarter of it go through spill blocks, reused).
- * Released when the connection closes (detach); small all the same, one pair per connection.
+ * Released with the segments and spill blocks when the connection closes (see detach).
  */
 const RING_BYTES = 16 * 1024;
 /** Frames taken from one connection per pass, so that a busy client cannot starve the others. */
@@ -49,6 +49,8 @@ interface Attached {
   requests: MessageRing;
   replies: MessageRing;
   holds: Hold[];
+  /** The client's socket ended: it no longer uses the rings, however it went. */
+  clientGone: boolean;
 }
 
 /** What OP_ATTACH gives the session: the answer, and where its replies go from now on. */
@@ -109,7 +111,7 @@ export class FastPath {
     replies.addReaders(1);
     const holds = [new Hold(requests, 'readers'), new Hold(replies, 'writers')];
     this.#bell ??= allocateBlock(64);
-    const entry: Attached = { session, requests, replies, holds };
+    const entry: Attached = { session, requests, replies, holds, clientGone: false };
     this.#attached.set(session, entry);
     this.#list = [...this.#attached.values()];
     if (!this.#running) void this.#run(this.#bell.i32);
@@ -122,10 +124,17 @@ export class FastPath {
     };
   }
 
-  /** Runs what `session` wrote before its socket closed (a proxy's hold, decrefs...). */
-  drain(session: Session): void {
+  /**
+   * `session`'s socket ended: runs what the client wrote before (a proxy's hold, decrefs...).
+   * The client is done with the rings then: it closes its socket only after giving its holds
+   * back (fast-client.ts), unless it died, and a dead client's exit hooks may give them back
+   * only after we detach it.
+   */
+  ended(session: Session): void {
     const entry = this.#attached.get(session);
-    if (entry) this.#take(entry, Number.POSITIVE_INFINITY);
+    if (!entry) return;
+    entry.clientGone = true;
+    this.#take(entry, Number.POSITIVE_INFINITY);
   }
 
   /** `session` is closed: forget its rings. */
@@ -135,12 +144,14 @@ export class FastPath {
     this.#attached.delete(session);
     this.#list = [...this.#attached.values()];
     for (const h of entry.holds) h.release(); // the client's reads see EOF
-    // Drop the rings from the tree (directory entry, or /dev/shm name): the client keeps what
-    // it mapped, and its exit hooks, which name them, skip a released block. Only the first
-    // blocks: segments a ring grew into and its spill blocks (frames over RING_BYTES / 4) are
-    // known to the ring alone, and @multiproc/pipe has no way to release them yet.
-    releaseBlock(entry.requests.block);
-    releaseBlock(entry.replies.block);
+    // Drop the rings from the tree (directory entries, or /dev/shm names), segments and spill
+    // blocks included, once both sides are done: a live client may still read the replies we
+    // wrote (it drains them at our EOF), so unless its socket ended, the client's own close
+    // (fast-client.ts) releases them. It keeps what it mapped, and its exit hooks, which name
+    // the rings, skip a released block.
+    const force = entry.clientGone;
+    entry.requests.release({ force });
+    entry.replies.release({ force });
   }
 
   /** Stops the loop and withdraws the token (at server shutdown). */

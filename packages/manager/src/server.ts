@@ -145,7 +145,7 @@ export class Server {
             try {
               bytes = await conn.recvBytes();
             } catch {
-              this.fast.drain(session); // what it wrote into shared memory before leaving
+              this.fast.ended(session); // what it wrote into shared memory before leaving
               session.close(); // EOF, reset, or an oversized / malformed frame
               return;
             }

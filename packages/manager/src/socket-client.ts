@@ -60,7 +60,7 @@ export async function connect(t: Transport): Promise<void> {
     try {
       bytes = await conn.recvBytes();
     } catch (err) {
-      fast?.drain(); // replies the server wrote before it went away still count
+      fast?.ended(); // replies the server wrote before it went away still count
       t.fail(
         new ManagerError(
           `lost the connection to the manager at ${formatAddress(t.address)}: its server shut down or ` +

@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { osTreeId } from '@multiproc/memory';
-import { Client } from '@multiproc/pipe';
+import { Client, MessageRing } from '@multiproc/pipe';
 import { describeEachMethod, startChild } from '@multiproc/test-utils';
 import { dumps, loads } from '@multiproc/serialization';
-import { describe, expect, it } from 'vitest';
-import { AuthenticationError, type ConnectionInfo, Manager, type SyncManager } from './api.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthenticationError, type ConnectionInfo, Manager, SyncManager } from './api.js';
 import { type AnyProxy, CounterManager } from './fixtures/workers.mjs';
 import { CHILD, eventually, runEach, startManager, track } from './helpers.js';
 
 type Tcp = { host: string; port: number };
 type Reply = [number, number, any][];
+const OP_SHUTDOWN = 4;
 const OP_LOCAL = 9;
 const OP_ATTACH = 10;
 const R_RETURN = 0;
@@ -29,6 +30,35 @@ async function attachOnce(m: SyncManager, authkey: string): Promise<string[]> {
   } finally {
     conn.close();
   }
+}
+
+/**
+ * Sets and gets `n` bytes through a new dict of `m`, whose connection from this thread is made
+ * here (over a quarter of a ring's 16 KiB: spill blocks both ways): the block ids of its rings.
+ */
+async function bigRoundTrip(m: SyncManager, n: number): Promise<string[]> {
+  const attach = vi.spyOn(MessageRing, 'attach');
+  try {
+    const d = await m.dict();
+    await d.set('big', new Uint8Array(n).fill(7));
+    expect(((await d.get('big')) as Uint8Array).length).toBe(n);
+    expect(d._connectionInfo().kind).toBe('shared-memory');
+    const rings = attach.mock.results.map((r) => r.value as MessageRing);
+    expect(rings).toHaveLength(2); // requests, replies
+    const ids = rings.flatMap((r) => r.blocks().map((b) => b.id));
+    expect(ids.length).toBeGreaterThanOrEqual(4); // the first blocks, and a spill block each
+    return ids;
+  } finally {
+    attach.mockRestore();
+  }
+}
+
+/** Waits until a worker that never saw them (nothing cached) finds none of `ids` in the tree. */
+async function allReleased(method: Parameters<typeof runEach>[0], ids: string[]): Promise<void> {
+  await eventually(async () => {
+    const [found] = (await runEach(method, 'blocksFound', [[ids]])) as string[][];
+    return found.length === 0;
+  }, 30_000);
 }
 
 /** This tree's segments in /dev/shm (OS memory mode). */
@@ -152,5 +182,34 @@ describeEachMethod((method) => {
     if (method === 'spawn') expect(segments()).toBe(before); // no /dev/shm names left behind
     // And a worker that never saw them (nothing cached) cannot find them in the tree.
     expect(await runEach(method, 'blocksFound', [[ids]])).toEqual([[]]);
+  });
+
+  it("a closed connection's spill blocks and grown segments are released too", async () => {
+    const m = track(await Manager({ context: method, authkey: 'secret' }));
+    const ids = await bigRoundTrip(m, 300_000);
+    // This thread's connection closes first (a connected manager's shutdown closes only that):
+    // the server, last to let go, releases what either side allocated.
+    const c = new SyncManager({ address: m.address, authkey: 'secret' });
+    await c.connect();
+    await c.shutdown();
+    await allReleased(method, ids);
+    const d = await m.dict(); // the server is unharmed
+    await d.set('big', new Uint8Array(300_000));
+    expect(((await d.get('big')) as Uint8Array).length).toBe(300_000);
+  });
+
+  it("a connection's blocks are released when its server goes away first", async () => {
+    const m = track(await Manager({ context: method, authkey: 'secret' }));
+    const ids = await bigRoundTrip(m, 300_000);
+    // Another client shuts the server down: this thread's connection sees EOF and releases.
+    const conn = await Client(m.address as Tcp, { authkey: 'secret' });
+    try {
+      conn.sendBytes(dumps([[1, OP_SHUTDOWN]]));
+      expect(loads<Reply>(await conn.recvBytes())[0][1]).toBe(R_RETURN);
+    } finally {
+      conn.close();
+    }
+    await m.join(20_000);
+    await allReleased(method, ids);
   });
 });

@@ -176,8 +176,9 @@ export function unlinkNamedBlock(name: string): void {
 
 /**
  * Tells the tree that a block will not be sent anywhere again, so the directory can drop it
- * (blocks that were sent to another worker are otherwise kept for the life of the tree). Workers
- * that already hold it keep their memory; a later lookup of its id fails.
+ * (blocks that were sent to another worker are otherwise kept for the life of the tree). Any
+ * worker that holds the block may call it. Workers that already hold it keep their memory; a
+ * later lookup of its id fails.
  */
 export function releaseBlock(block: SharedBlock): void {
   releaseExported(block.id, block.shareable);

@@ -238,16 +238,18 @@ function request(msg: Record<string, unknown>, timeoutMs: number): any {
   }
 }
 
-/** @internal Forgets an exported block: later lookups of its id fail. */
+/** @internal Forgets an exported block, from any worker: later lookups of its id fail. */
 export function releaseExported(id: string, buffer: Shareable): void {
   if (id.startsWith('~')) {
     exported.delete(buffer);
     unlinkOsId(id);
     return;
   }
-  if (!exported.has(buffer)) return;
+  // Any worker may release, not only the exporter: one that holds a block it did not export
+  // looked it up, so the directory had the export before this release can reach it.
   exported.delete(buffer);
   if (port) port.postMessage({ op: 'release', id });
+  else if (pending.size > 0) directoryPort().postMessage({ op: 'release', id });
   else early.delete(id);
 }
 

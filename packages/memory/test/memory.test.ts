@@ -219,4 +219,16 @@ describe('released blocks', () => {
     const [err] = await failed;
     expect(String((err as Error).message)).toMatch(/released/);
   });
+
+  it('any worker that holds a block may release it, not only the one that exported it', async () => {
+    const a = startChild();
+    const b = startChild();
+    const bytes = await ask<Uint8Array>(a, { op: 'allocate' }); // exported by worker a
+    const block = loads<SharedBlock>(bytes); // looked up here
+    releaseBlock(block);
+    const failed = once(b, 'error');
+    b.postMessage({ op: 'add', bytes, index: 0, value: 1 });
+    const [err] = await failed;
+    expect(String((err as Error).message)).toMatch(/released/);
+  });
 });

@@ -28,7 +28,8 @@
  * 34 W_TALLY    the tally word (WriteOptions.tally) of the message a writer is publishing,
  *               marked with TALLYING (2^30) from before its S_TAIL store to after it
  * 35 W_TAIL     S_TAIL before that message;  36 W_TGEN  generation of its segment
- * 8, 21, 61..63 free for the layer above (USER_WORDS); 37..51 reserved
+ * 37 RELEASED   1 once the ring's blocks were released (ring-release.ts)
+ * 8, 21, 61..63 free for the layer above (USER_WORDS); 38..51 reserved
  * ```
  * Per-segment words, in every block:
  * ```
@@ -57,7 +58,7 @@
  * segment twice as big, links it (S_NEXT), seals the old one and carries on there; readers
  * follow the link once they drained the old segment. Old segments are then garbage, but the
  * block directory keeps every exported block for the life of the tree, so a ring's memory is
- * its high-water mark.
+ * its high-water mark until {@link RingBuffer.release} gives all of it back (ring-release.ts).
  *
  * Wake-ups: a writer commits (S_TAIL, COUNT) and bumps DATA + wakes one reader only if
  * RWAIT > 0; a reader registers in RWAIT, reads DATA, re-checks COUNT, then sleeps on DATA.
@@ -68,6 +69,7 @@
 import { type BUSY, type SharedBlock, wake } from '@multiproc/memory';
 import * as L from './ring-layout.js';
 import { type Decoder, type EMPTY, RingReader } from './ring-reader.js';
+import { releaseRing, ringBlocks } from './ring-release.js';
 import { RingWriter, type Staged } from './ring-writer.js';
 
 export type { Staged } from './ring-writer.js';
@@ -158,6 +160,34 @@ export class RingBuffer {
   static readonly USER_WORDS = L.USER_WORDS;
   /** Mask of a tally word's count (WriteOptions.tally): the bit above marks a publication. */
   static readonly TALLY_MASK = L.COUNT_BITS;
+
+  /**
+   * The blocks the ring is made of now: its first block, the segments it grew into and its
+   * spill blocks (on the free stack, or holding a message not read yet). Exact while no handle
+   * uses the ring.
+   */
+  blocks(): SharedBlock[] {
+    return ringBlocks(this.block);
+  }
+
+  /**
+   * Gives the ring's memory back to the tree: each of its {@link blocks} is dropped from the
+   * block directory (`releaseBlock` of @multiproc/memory), which otherwise keeps them for the
+   * life of the tree. Workers that mapped a block keep it, but nobody can find one by id any
+   * more, so it must run only once no handle will use the ring again. Hence it does nothing
+   * while a holder is counted ({@link writers} or {@link readers} above 0): each side calls it
+   * after giving its holds back, and the last one releases. `force` releases all the same, for
+   * a caller that knows the other holders are gone (a peer that died is counted until its exit
+   * hook runs). Once per ring, from whichever handle: returns whether this call released.
+   *
+   * @example
+   * hold.release(); // this side's +1
+   * ring.release(); // a no-op until the peer has done the same
+   */
+  release(opts: { force?: boolean } = {}): boolean {
+    if (!opts.force && (this.writers() > 0 || this.readers() > 0)) return false;
+    return releaseRing(this.block);
+  }
 
   private addHolders(word: number, delta: number, what: string): void {
     for (;;) {

@@ -8,6 +8,7 @@ import {
   deadlineOf as deadlineIn,
   lookupBlock,
   parseTimeout,
+  releaseBlock,
 } from '@multiproc/memory';
 import { dumps } from '@multiproc/serialization';
 import { RobustLock, type Section } from './ring-robust.js';
@@ -36,6 +37,7 @@ export const R_HGEN = 33;
 export const W_TALLY = 34;
 export const W_TAIL = 35;
 export const W_TGEN = 36;
+export const RELEASED = 37;
 /** Words free for the layer above (JoinableQueue's unfinished count, the pool's task channel). */
 export const USER_WORDS = [8, 21, 61, 62, 63] as const;
 
@@ -119,9 +121,12 @@ export function takeSpill(ring: SharedBlock, bytes: number): SharedBlock {
   return exportOnce(allocateBlock(Math.ceil(bytes / SPILL_ROUND) * SPILL_ROUND));
 }
 
-/** Gives a spill block back for reuse (dropped if the stack is busy right now). */
+/**
+ * Gives a spill block back for reuse. If the stack is busy right now, the block is released
+ * instead: no record names it any more and the stack never will, so no handle can reach it.
+ */
 export function returnSpill(ring: SharedBlock, block: SharedBlock): void {
-  freeLockOf(ring).tryRun(pushSpill, { ring, block, bytes: 0 });
+  if (!freeLockOf(ring).tryRun(pushSpill, { ring, block, bytes: 0 })) releaseBlock(block);
 }
 
 interface SpillOp {
@@ -161,7 +166,7 @@ const popSpill: Section<SpillOp, void> = {
       i32[FREE_COUNT]--;
       op.block = top;
     } catch {
-      // a lost block cannot happen while the tree lives; allocate instead
+      // the ring was released (RingBuffer.release) under a handle still writing: allocate instead
     }
   },
 };
@@ -249,4 +254,29 @@ export function skewOf(chunks: readonly Uint8Array[], base: number): number {
 /** Bytes of a record of a message of `n` bytes (KIND_ALIGNED with `skew`, else KIND_MSG). */
 export function recordBytes(n: number, aligned: boolean, skew: number): number {
   return aligned ? (n + skew + 11) & ~3 : (n + 7) & ~3;
+}
+
+/**
+ * Calls `visit(kind, at)` for each record of `seg` between S_HEAD and S_TAIL (not the padding),
+ * `at` being the Int32 index of its header word.
+ */
+export function forEachRecord(seg: Segment, visit: (kind: number, at: number) => void): void {
+  const tail = Atomics.load(seg.i32, S_TAIL);
+  let pos = Atomics.load(seg.i32, S_HEAD);
+  while (pos !== tail) {
+    const off = pos & (seg.cap - 1);
+    const at = (HEADER_BYTES + off) >> 2;
+    const hdr = seg.i32[at];
+    const kind = hdr >>> 30;
+    if (kind === KIND_PAD) {
+      pos = (pos + seg.cap - off) | 0;
+      continue;
+    }
+    visit(kind, at);
+    const bytes =
+      kind === KIND_SPILL
+        ? SPILL_RECORD
+        : recordBytes(hdr & LEN_MASK, kind === KIND_ALIGNED, seg.i32[at + 1]);
+    pos = (pos + bytes) | 0;
+  }
 }

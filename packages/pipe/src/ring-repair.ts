@@ -26,7 +26,7 @@
  * - RSEG_ID half-written on its way to the next segment: the read segment is found again by
  *   walking the chain from the ring's first block to the first segment that is not both
  *   sealed and drained (readers move on only from such a segment; the directory keeps every
- *   segment for the life of the tree).
+ *   segment until the whole ring is released, ring-release.ts).
  * The spill block of a message taken out but not yet given back is only lost.
  */
 import { type SharedBlock, lookupBlock, wake } from '@multiproc/memory';
@@ -97,24 +97,9 @@ export function repairReaders(block: SharedBlock): void {
 
 /** Messages between S_HEAD and S_TAIL of one segment. */
 function recordsIn(seg: L.Segment): number {
-  const tail = Atomics.load(seg.i32, L.S_TAIL);
-  let pos = Atomics.load(seg.i32, L.S_HEAD);
   let n = 0;
-  while (pos !== tail) {
-    const off = pos & (seg.cap - 1);
-    const hdr = seg.i32[(L.HEADER_BYTES + off) >> 2];
-    const kind = hdr >>> 30;
-    if (kind === L.KIND_PAD) {
-      pos = (pos + seg.cap - off) | 0;
-      continue;
-    }
+  L.forEachRecord(seg, () => {
     n++;
-    const len = hdr & L.LEN_MASK;
-    const bytes =
-      kind === L.KIND_SPILL
-        ? L.SPILL_RECORD
-        : L.recordBytes(len, kind === L.KIND_ALIGNED, seg.i32[((L.HEADER_BYTES + off) >> 2) + 1]);
-    pos = (pos + bytes) | 0;
-  }
+  });
   return n;
 }
