@@ -13,10 +13,8 @@
  * threads lives in an arena of @multiproc/memory that is a shared WebAssembly.Memory, and takes
  * both steps as one call into WebAssembly each (wasm-atomics.ts there: ~25% faster than
  * `Atomics.exchange`, which V8 11 does not inline); in OS memory ('spawn'), a robust lock, or a
- * lock rebuilt over other memory, they are `Atomics.exchange`. Each Lock object caches its
- * thread's ident (`_me`, taken at its first acquisition; workerIdent()
- * itself costs ~7 ns): objects never cross threads, and a worker's ident is fixed once it has
- * joined the tree, before any user code runs.
+ * lock rebuilt over other memory, they are `Atomics.exchange`. The owner written is the thread's
+ * ident as cached on the object (lock-base.ts).
  *
  * Only the holder may release a robust lock. Plain locks are left locked when their holder
  * dies, as in Python; waiters can always get out through a timeout or a signal.
@@ -25,20 +23,16 @@ import {
   CONTENDED,
   type SharedBlock,
   type WasmLockOps,
-  allocateSlot,
   isHeld,
-  keepSlot,
-  lockOpsOf,
   lockSlowAsync,
   lockSlowSync,
   tryLock,
   unlock,
   wake,
-  workerIdent,
 } from '@multiproc/memory';
-import { type LockHold, hold, holdSync } from './hold.js';
+import { LockBase } from './lock-base.js';
 import { type AcquireOptions, parseAcquire } from './options.js';
-import { type LockOptions, ROBUST, arm, disarm, parseLockOptions } from './robust.js';
+import { type LockOptions, allocateLock, arm, disarm, lockFields } from './robust.js';
 import { attachTo, checkOffset, travel } from './shared.js';
 
 export type { AcquireOptions } from './options.js';
@@ -63,47 +57,20 @@ const NOT_HELD = 'Lock.release(): the lock is not held; release only after a suc
  * await lock.acquire();            // async: never blocks the event loop
  * lock.release();
  */
-export class Lock {
-  /** @internal */ declare readonly _block: SharedBlock;
-  /** @internal */ declare readonly _off: number;
-  /** @internal */ declare readonly _i32: Int32Array;
-  /** @internal */ declare readonly _robust: boolean;
-  /** @internal workerIdent() of this thread once known, else 0 (see {@link Lock._ident}). */
-  declare _me: number;
-  /** @internal The WebAssembly fast paths over this lock's arena, if it has them and is not robust. */
-  declare readonly _wacq: WasmLockOps['lockAcquire'] | undefined;
-  /** @internal */ declare readonly _wrel: WasmLockOps['lockRelease'] | undefined;
-  /** @internal Byte address of the state word (for the WebAssembly paths). */
-  declare readonly _addr: number;
-
+export class Lock extends LockBase<WasmLockOps['lockAcquire'], WasmLockOps['lockRelease']> {
   constructor(opts?: LockOptions) {
-    const robust = parseLockOptions(opts, 'new Lock()');
-    const { block, offset } = allocateSlot(this, 12);
-    block.i32[offset + 2] = robust ? ROBUST : 0;
-    if (robust) keepSlot(block, offset); // an exit hook may outlive this object
+    super();
+    const { block, offset } = allocateLock(this, opts, 3, 2, 'new Lock()');
     this._init(block, offset);
   }
 
   /** @internal */
   _init(block: SharedBlock, offset: number): void {
     checkOffset(block, offset, 3, 'Lock');
-    const robust = (block.i32[offset + 2] & ROBUST) !== 0;
-    const ops = robust ? undefined : lockOpsOf(block);
-    Object.assign(this, {
-      _block: block,
-      _off: offset,
-      _i32: block.i32,
-      _robust: robust,
-      _me: 0,
-      _wacq: ops?.lockAcquire,
-      _wrel: ops?.lockRelease,
-      _addr: offset * 4,
-    });
-  }
-
-  /** Whether this lock frees itself when its holder dies (`new Lock({ robust: true })`). */
-  get robust(): boolean {
-    return this._robust;
+    Object.assign(
+      this,
+      lockFields(block, offset, 2, (ops) => [ops.lockAcquire, ops.lockRelease]),
+    );
   }
 
   /**
@@ -134,12 +101,6 @@ export class Lock {
     const s = this._off;
     if (old < 4) lockSlowSync(i32, s, Number.POSITIVE_INFINITY, old === 2); // owed if 2
     i32[s + 1] = this._me;
-  }
-
-  /** @internal This thread's ident, cached on the object (the owner word's value while held). */
-  _ident(): number {
-    this._me = workerIdent();
-    return this._me;
   }
 
   private _acquireSyncWith(opts: AcquireOptions): boolean {
@@ -215,21 +176,6 @@ export class Lock {
     unlock(i32, s);
   }
 
-  /** Whether some worker holds the lock right now. */
-  locked(): boolean {
-    return isHeld(Atomics.load(this._i32, this._off));
-  }
-
-  /** `using _ = lock.holdSync();` — acquireSync now, release at the end of the scope. */
-  holdSync(opts?: { signal?: AbortSignal }): LockHold {
-    return holdSync(this, opts);
-  }
-
-  /** `using _ = await lock.hold();` — acquire now, release at the end of the scope. */
-  hold(opts?: { signal?: AbortSignal }): Promise<LockHold> {
-    return hold(this, opts);
-  }
-
   /** @internal Held, and by this worker (Condition's check). */
   _isMine(): boolean {
     return this.locked() && this._i32[this._off + 1] === (this._me || this._ident());
@@ -251,7 +197,7 @@ export class Lock {
     await this.acquire();
   }
 
-  toString(): string {
+  override toString(): string {
     const owner = this._i32[this._off + 1];
     return this.locked() ? `<Lock(owner=${owner || 'unknown'})>` : '<Lock(unlocked)>';
   }

@@ -15,21 +15,16 @@
 import {
   type SharedBlock,
   type WasmLockOps,
-  allocateSlot,
-  isHeld,
-  keepSlot,
-  lockOpsOf,
   lockAsync,
   lockSlowAsync,
   lockSlowSync,
   lockSync,
   tryLock,
   wake,
-  workerIdent,
 } from '@multiproc/memory';
-import { type LockHold, hold, holdSync } from './hold.js';
+import { LockBase } from './lock-base.js';
 import { type AcquireOptions, parseAcquire } from './options.js';
-import { type LockOptions, ROBUST, arm, disarm, parseLockOptions } from './robust.js';
+import { type LockOptions, allocateLock, arm, disarm, lockFields } from './robust.js';
 import { attachTo, checkOffset, travel } from './shared.js';
 
 // The uncontended paths inline the mutex's swaps, with its states as literals (see lock.ts).
@@ -41,46 +36,20 @@ import { attachTo, checkOffset, travel } from './shared.js';
  * Ownership is per worker thread (as Python's is per process): every async task of the owning
  * worker counts as the owner. Releasing from another worker throws.
  */
-export class RLock {
-  /** @internal */ declare readonly _block: SharedBlock;
-  /** @internal */ declare readonly _off: number;
-  /** @internal */ declare readonly _i32: Int32Array;
-  /** @internal */ declare readonly _robust: boolean;
-  /** @internal workerIdent() of this thread once known, else 0 (see Lock). */
-  declare _me: number;
-  /** @internal The WebAssembly fast paths (see Lock). */
-  declare readonly _wacq: WasmLockOps['rlockAcquire'] | undefined;
-  /** @internal */ declare readonly _wrel: WasmLockOps['rlockRelease'] | undefined;
-  /** @internal */ declare readonly _addr: number;
-
+export class RLock extends LockBase<WasmLockOps['rlockAcquire'], WasmLockOps['rlockRelease']> {
   constructor(opts?: LockOptions) {
-    const robust = parseLockOptions(opts, 'new RLock()');
-    const { block, offset } = allocateSlot(this, 16);
-    block.i32[offset + 3] = robust ? ROBUST : 0;
-    if (robust) keepSlot(block, offset); // an exit hook may outlive this object
+    super();
+    const { block, offset } = allocateLock(this, opts, 4, 3, 'new RLock()');
     this._init(block, offset);
   }
 
   /** @internal */
   _init(block: SharedBlock, offset: number): void {
     checkOffset(block, offset, 4, 'RLock');
-    const robust = (block.i32[offset + 3] & ROBUST) !== 0;
-    const ops = robust ? undefined : lockOpsOf(block);
-    Object.assign(this, {
-      _block: block,
-      _off: offset,
-      _i32: block.i32,
-      _robust: robust,
-      _me: 0,
-      _wacq: ops?.rlockAcquire,
-      _wrel: ops?.rlockRelease,
-      _addr: offset * 4,
-    });
-  }
-
-  /** Whether this lock frees itself when its owner dies (`new RLock({ robust: true })`). */
-  get robust(): boolean {
-    return this._robust;
+    Object.assign(
+      this,
+      lockFields(block, offset, 3, (ops) => [ops.rlockAcquire, ops.rlockRelease]),
+    );
   }
 
   /** As {@link Lock.acquireSync}; returns at once (depth + 1) if this worker owns it already. */
@@ -175,12 +144,6 @@ export class RLock {
     if (r === 2) wake(this._i32, this._off, 1); // CONTENDED: wake one
   }
 
-  /** @internal This thread's ident, cached on the object (see Lock). */
-  _ident(): number {
-    this._me = workerIdent();
-    return this._me;
-  }
-
   private _notMine(): never {
     const owner = this._i32[this._off + 1];
     throw new Error(
@@ -197,21 +160,6 @@ export class RLock {
     if (this._robust) disarm(this._block, s);
     i32[s + 1] = 0;
     if (Atomics.exchange(i32, s, 0) === 2) wake(i32, s, 1); // UNLOCKED; CONTENDED: wake one
-  }
-
-  /** Whether some worker holds the lock right now. */
-  locked(): boolean {
-    return isHeld(Atomics.load(this._i32, this._off));
-  }
-
-  /** `using _ = rlock.holdSync();` — acquireSync now, release at the end of the scope. */
-  holdSync(opts?: { signal?: AbortSignal }): LockHold {
-    return holdSync(this, opts);
-  }
-
-  /** `using _ = await rlock.hold();` — acquire now, release at the end of the scope. */
-  hold(opts?: { signal?: AbortSignal }): Promise<LockHold> {
-    return hold(this, opts);
   }
 
   /** @internal Held by this worker (Condition's check). */
@@ -240,7 +188,7 @@ export class RLock {
     this._took(this._me || this._ident(), depth);
   }
 
-  toString(): string {
+  override toString(): string {
     const owner = this._i32[this._off + 1];
     return owner ? `<RLock(owner=${owner}, count=${this._i32[this._off + 2]})>` : '<RLock(unlocked)>';
   }

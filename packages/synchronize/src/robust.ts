@@ -7,7 +7,15 @@
  * takes it as if it were free (see the word's states in @multiproc/memory's mutex.ts). Releasing
  * disarms the hook.
  */
-import { ABANDONED_DELTA, type SharedBlock, atExit } from '@multiproc/memory';
+import {
+  ABANDONED_DELTA,
+  type SharedBlock,
+  type Slot,
+  allocateSlot,
+  atExit,
+  keepSlot,
+  lockOpsOf,
+} from '@multiproc/memory';
 
 /** Options of `new Lock()` / `new RLock()`. */
 export interface LockOptions {
@@ -28,6 +36,50 @@ export function parseLockOptions(opts: LockOptions | undefined, what: string): b
   if (typeof opts !== 'object')
     throw new TypeError(`${what}: expected an options object { robust? }, got ${typeof opts}`);
   return Boolean(opts.robust);
+}
+
+/**
+ * The slot of a new Lock or RLock (`words` words, its flags at word `flagsWord`), flagged robust
+ * if `opts` asks for it. A robust lock's slot is never reused: an exit hook may outlive the object.
+ */
+export function allocateLock(
+  owner: object,
+  opts: LockOptions | undefined,
+  words: number,
+  flagsWord: number,
+  what: string,
+): Slot {
+  const robust = parseLockOptions(opts, what);
+  const slot = allocateSlot(owner, words * 4);
+  slot.block.i32[slot.offset + flagsWord] = robust ? ROBUST : 0;
+  if (robust) keepSlot(slot.block, slot.offset);
+  return slot;
+}
+
+/**
+ * What a Lock or RLock object holds over its words at `offset` of `block` (flags at `flagsWord`):
+ * the WebAssembly fast paths `acquire`/`release` picks when the memory has them and the lock is
+ * not robust (robust locks arm exit hooks, in JavaScript), with the state word's byte address.
+ */
+export function lockFields<A, R>(
+  block: SharedBlock,
+  offset: number,
+  flagsWord: number,
+  pick: (ops: NonNullable<ReturnType<typeof lockOpsOf>>) => [A, R],
+) {
+  const robust = (block.i32[offset + flagsWord] & ROBUST) !== 0;
+  const ops = robust ? undefined : lockOpsOf(block);
+  const [wacq, wrel] = ops ? pick(ops) : [undefined, undefined];
+  return {
+    _block: block,
+    _off: offset,
+    _i32: block.i32,
+    _robust: robust,
+    _me: 0,
+    _wacq: wacq,
+    _wrel: wrel,
+    _addr: offset * 4,
+  };
 }
 
 /** Per thread: the cancel function of each armed robust-lock exit hook, by block id and offset. */
