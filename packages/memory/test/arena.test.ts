@@ -124,13 +124,16 @@ describe('arenas (threads)', () => {
   });
 });
 
+/** A fresh slot with this thread's WebAssembly paths over it (`a`: the state word's address). */
+function lockSlot() {
+  const owner = {};
+  const { block, offset } = allocateSlot(owner, 16);
+  return { owner, ops: lockOpsOf(block)!, a: offset * 4, i32: block.i32, offset };
+}
+
 describe('WebAssembly lock paths', () => {
   it('lock: acquire swaps in 1 and writes the owner only when it was free; release swaps in 0', () => {
-    const owner = {};
-    const { block, offset } = allocateSlot(owner, 16);
-    const ops = lockOpsOf(block)!;
-    const a = offset * 4;
-    const i32 = block.i32;
+    const { owner, ops, a, i32, offset } = lockSlot();
     expect(ops.lockAcquire(a, 11)).toBe(0);
     expect([i32[offset], i32[offset + 1]]).toEqual([1, 11]);
     expect(ops.lockAcquire(a, 12)).toBe(1); // held: old state back, owner untouched
@@ -143,11 +146,7 @@ describe('WebAssembly lock paths', () => {
   });
 
   it('rlock: re-entry counts depth; only the owner releases; the last release unlocks', () => {
-    const owner = {};
-    const { block, offset } = allocateSlot(owner, 16);
-    const ops = lockOpsOf(block)!;
-    const a = offset * 4;
-    const i32 = block.i32;
+    const { owner, ops, a, i32, offset } = lockSlot();
     expect(ops.rlockAcquire(a, 5)).toBe(0);
     expect(ops.rlockAcquire(a, 5)).toBe(0);
     expect([i32[offset], i32[offset + 1], i32[offset + 2]]).toEqual([1, 5, 2]);
