@@ -6,21 +6,25 @@
  * side of the ring it receives from (see holders.ts). Sending an end to another worker adds
  * its holds at once (in the reducer), so the sender may close its own copy right after; the
  * receiving worker arms the exit hooks that release them if it dies.
+ *
+ * Memory: once every holder of both sides of a ring let go, the last one releases the ring's
+ * blocks (letGo in holders.ts). An end lets go of its rings when it is closed or garbage; a
+ * receive under way keeps the ring it reads from held until it settles, so that a close()
+ * meanwhile cannot let the peer release blocks that the receive may still look up.
  */
 import type { SharedBlock } from '@multiproc/memory';
 import { dumpsChunks, loads, registerReducer } from '@multiproc/serialization';
 import { bytesOf } from './bytes.js';
 import { BrokenPipeError, BufferTooShort, ClosedError, EOFError, MessageTooLongError } from './errors.js';
-import { Hold } from './holders.js';
+import { Hold, letGo } from './holders.js';
 import { type PollTimeout, parsePollTimeout } from './poll-timeout.js';
 import { EMPTY, EOF } from './ring-buffer.js';
 import { MessageRing, type WaitOptions } from './ring-wait.js';
 
 export type { PollTimeout } from './poll-timeout.js';
 
-const finalizer = new FinalizationRegistry<Hold[]>((holds) => {
-  for (const h of holds) h.release();
-});
+// Unreachable, so no operation of it is under way (an async one keeps it reachable).
+const finalizer = new FinalizationRegistry<Hold[]>(letGo);
 
 const copyOut = (bytes: Uint8Array): Uint8Array => bytes.slice();
 
@@ -39,6 +43,8 @@ export class Connection {
   #rx: MessageRing | null;
   #holds: Hold[];
   #closed = false;
+  /** Async receives under way: they can outlive a close(). */
+  #pending = 0;
 
   /** @internal use {@link Pipe}. `counted`: the holds were added by the sender's reducer. */
   constructor(tx: MessageRing | null, rx: MessageRing | null, counted = false) {
@@ -109,9 +115,20 @@ export class Connection {
     this.#sender().tryWrite([bytes.subarray(offset, offset + n)]);
   }
 
+  /** Runs an async receive on the receiving ring, which stays held until it settles. */
+  async #held<T>(op: (rx: MessageRing) => Promise<T>): Promise<T> {
+    const rx = this.#receiver();
+    this.#pending++;
+    try {
+      return await op(rx);
+    } finally {
+      if (--this.#pending === 0 && this.#closed) letGo(this.#holds);
+    }
+  }
+
   /** The next value; EOFError at end of file. */
   async recv<T = unknown>(): Promise<T> {
-    return this.#got(await this.#receiver().readAsync(loads, { eof: true })) as T;
+    return this.#got(await this.#held((rx) => rx.readAsync(loads, { eof: true }))) as T;
   }
 
   /** {@link recv} blocking the thread (fine in a worker; on the main thread it freezes the event loop). */
@@ -121,7 +138,9 @@ export class Connection {
 
   /** The next message's bytes; MessageTooLongError (message left unread) if longer than `maxlength`. */
   async recvBytes(maxlength?: number): Promise<Uint8Array> {
-    return this.#got(await this.#receiver().readAsync(copyOut, { eof: true, accept: limit(maxlength) }));
+    return this.#got(
+      await this.#held((rx) => rx.readAsync(copyOut, { eof: true, accept: limit(maxlength) })),
+    );
   }
 
   /** {@link recvBytes} blocking the thread. */
@@ -135,7 +154,7 @@ export class Connection {
    */
   async recvBytesInto(buf: ArrayBufferView | ArrayBufferLike, offset = 0): Promise<number> {
     const into = intoTarget(buf, offset);
-    return this.#got(await this.#receiver().readAsync(into, { eof: true }));
+    return this.#got(await this.#held((rx) => rx.readAsync(into, { eof: true })));
   }
 
   /** {@link recvBytesInto} blocking the thread. */
@@ -148,7 +167,7 @@ export class Connection {
    * As in Python: no argument returns at once; `null` (or Infinity) waits without limit.
    */
   async poll(timeout?: PollTimeout): Promise<boolean> {
-    return this.#receiver().poll(pollOptions(timeout));
+    return this.#held((rx) => rx.poll(pollOptions(timeout)));
   }
 
   /** {@link poll} blocking the thread. */
@@ -161,12 +180,17 @@ export class Connection {
     return r;
   }
 
-  /** Closes this end (idempotent). The other end sees EOF once every holder of this one closed. */
+  /**
+   * Closes this end (idempotent). The other end sees EOF once every holder of this one closed.
+   * The last holder of a ring to let go gives its shared memory back to the tree.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     finalizer.unregister(this);
-    for (const h of this.#holds) h.release();
+    // A receive under way lets go of the receiving ring when it settles (#held).
+    const rx = this.#rx;
+    letGo(this.#pending === 0 ? this.#holds : this.#holds.filter((h) => h.ring !== rx));
   }
 
   [Symbol.dispose](): void {

@@ -7,7 +7,7 @@ export { Connection, type PollTimeout } from './connection.js';
 export { BrokenPipeError, BufferTooShort, ClosedError, EOFError, MessageTooLongError } from './errors.js';
 export { BUSY, EMPTY, EOF, RingBuffer, type Decoder, type RingOptions } from './ring-buffer.js';
 export { MessageRing, type ReadOptions, type WaitOptions } from './ring-wait.js';
-export { Hold } from './holders.js';
+export { Hold, letGo } from './holders.js';
 // Connections over sockets (Listener / Client, HMAC challenge): listener.ts, client.ts, auth.ts.
 export { Listener, type Address, type BoundAddress, type ListenerOptions } from './listener.js';
 export { Client, type ClientOptions } from './client.js';

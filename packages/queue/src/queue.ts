@@ -54,7 +54,8 @@ export class Queue<T = unknown> extends QueueBase<T> {
     const chunks = dumpsChunks(obj);
     this.producing();
     const tally = this.tally;
-    if (!(await this.ring.writeAsync(chunks, tally === undefined ? o : { ...o, tally }))) throw new Full();
+    const w = tally === undefined ? o : { ...o, tally };
+    if (!(await this.holding(() => this.ring.writeAsync(chunks, w)))) throw new Full();
   }
 
   /** {@link put} blocking the thread while a bounded queue is full. */
@@ -137,6 +138,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /** Resolves once every item put has been marked with `taskDone()`; a number (ms) or `{ timeout?, signal? }`. */
   async join(timeout?: number | { timeout?: number; signal?: AbortSignal }): Promise<boolean> {
     const o = typeof timeout === 'number' ? { timeout } : checkOptions(timeout, 'join');
+    return this.holding(() => this.joinAsync(o));
+  }
+
+  private async joinAsync(o: { timeout?: number; signal?: AbortSignal }): Promise<boolean> {
     if (o.signal?.aborted) throw o.signal.reason;
     const deadline = o.timeout === undefined ? Number.POSITIVE_INFINITY : performance.now() + o.timeout;
     const i32 = this.ring.i32;
