@@ -148,8 +148,33 @@ function reserve(list: Int32Array, block: SharedBlock, index: number, delta: num
   );
 }
 
+// On globalThis: an ESM and a CJS copy of this package in one thread share the listeners.
+const AFTER = Symbol.for('@multiproc/memory:afterExitHooks@1');
+const afterHooks: Array<() => void> = ((globalThis as Record<symbol, unknown>)[AFTER] ??= []) as Array<
+  () => void
+>;
+
+/**
+ * Runs `listener` in this worker each time it has applied a dead child's exit hooks: the moment
+ * a resource whose last holder was that child has no holder left (a ring to release, say).
+ */
+export function afterExitHooks(listener: () => void): void {
+  afterHooks.push(listener);
+}
+
 /** @internal Applies a dead child's exit list (called once by its parent). */
 export function applyExitList(buffer: SharedArrayBuffer): void {
+  applyEntries(buffer);
+  for (const listener of afterHooks) {
+    try {
+      listener();
+    } catch {
+      // A listener's failure must not stop the others, nor the exit handling that called us.
+    }
+  }
+}
+
+function applyEntries(buffer: SharedArrayBuffer): void {
   const list = new Int32Array(buffer);
   for (let e = 0; e < MAX_ENTRIES * ENTRY_WORDS; e += ENTRY_WORDS) {
     if (Atomics.exchange(list, e, FREE) !== ARMED) continue;

@@ -21,7 +21,7 @@ export {
   type ChildMemory,
   type MemoryBootstrap,
 } from './directory.js';
-export { type ExitSlot, atExit, exitSlot } from './exit-hooks.js';
+export { type ExitSlot, afterExitHooks, atExit, exitSlot } from './exit-hooks.js';
 export {
   TRACKER_FD,
   idOfSegment,

@@ -4,6 +4,7 @@ import { dumps, loads } from '@multiproc/serialization';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   SharedBlock,
+  afterExitHooks,
   allocateBlock,
   childBootstrap,
   createNamedBlock,
@@ -171,6 +172,20 @@ describe('exit hooks', () => {
     await w.terminate();
     w.onGone();
     expect(Atomics.load(b.i32, 0)).toBe(0);
+  });
+
+  it('afterExitHooks listeners run once the hooks are applied, and one that throws stops no other', async () => {
+    const w = startChild();
+    const b = allocateBlock(8);
+    await ask(w, { op: 'atExit', bytes: dumps(b), index: 0, delta: 3 });
+    const seen: number[] = [];
+    afterExitHooks(() => {
+      throw new Error('a broken listener');
+    });
+    afterExitHooks(() => seen.push(Atomics.load(b.i32, 0)));
+    await w.terminate();
+    w.onGone();
+    expect(seen[0]).toBe(3); // the hook had been applied when the listener ran
   });
 });
 

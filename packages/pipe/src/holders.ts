@@ -8,10 +8,10 @@
  * worker is counted from the moment it is sent). Whoever lets go last releases it, in
  * {@link letGo}. A holder that died is the exception: its exit hook, run by its parent
  * (@multiproc/memory), only subtracts. So a worker that let go of a ring still held elsewhere
- * remembers it and looks again whenever it makes or lets go of a hold: a program that makes
- * pipes and queues over and over gives back those of its dead peers as it goes.
+ * remembers it and looks again once it has applied a dead child's exit hooks (the usual case:
+ * the parent let go first), and whenever it makes or lets go of a hold (a sibling died).
  */
-import { atExit } from '@multiproc/memory';
+import { afterExitHooks, atExit } from '@multiproc/memory';
 import { DATA, RELEASED, SPACE } from './ring-layout.js';
 import type { MessageRing } from './ring-wait.js';
 
@@ -30,6 +30,10 @@ function sweep(): void {
     if (Atomics.load(ring.i32, RELEASED) !== 0 || ring.release()) watched.delete(id);
   }
 }
+
+afterExitHooks(() => {
+  if (watched.size > 0) sweep();
+});
 
 /** One +1 on one side of one ring, with the exit hook that undoes it if the worker dies. */
 export class Hold {
