@@ -7,3 +7,5 @@ export declare function flood(
   ctl: { i32: Int32Array },
   send: (item: number | { i: number; pad: Uint8Array }) => void,
 ): never;
+/** Per block id: 'found', or why the tree cannot find the block (a released one is not found). */
+export declare function lookupAll(ids: string[]): string[];

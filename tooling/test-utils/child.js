@@ -1,5 +1,5 @@
 // Fixture-side half of the protocol (see parent.js): serves named operations to the test.
-import { waitSync, wake } from '@multiproc/memory';
+import { lookupBlock, waitSync, wake } from '@multiproc/memory';
 import { connectToParent, enterChild } from '@multiproc/process';
 import { dumps, loadsAsync } from '@multiproc/serialization';
 
@@ -65,4 +65,16 @@ export function flood(ctl, send) {
     send(i % 1000 === 999 ? { i, pad: new Uint8Array(65_536).fill(i & 255) } : i);
     Atomics.store(ctl.i32, 0, i + 1);
   }
+}
+
+/** Per block id: 'found', or why the tree cannot find the block (a released one is not found). */
+export function lookupAll(ids) {
+  return ids.map((id) => {
+    try {
+      lookupBlock(id, 2_000);
+      return 'found';
+    } catch (e) {
+      return e.message;
+    }
+  });
 }

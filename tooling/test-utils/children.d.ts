@@ -34,3 +34,7 @@ export type FloodItem = number | { i: number; pad: Uint8Array };
 export declare function floodIndex(x: FloodItem): number;
 /** Parks a fixture's `flood` between two sends; resolves how many sends it completed. */
 export declare function parkFlood(ctl: { i32: Int32Array }): Promise<number>;
+/** What a lookup of a released block says: "was released" (threads) or "is gone" (OS memory). */
+export declare const GONE: RegExp;
+/** Per id, whether a fresh child of `fixture` (serving `lookupAll`) finds the block: 'found' or the error. */
+export declare function lookups(fixture: URL, method: StartMethod, ids: string[]): Promise<string[]>;

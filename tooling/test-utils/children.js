@@ -104,3 +104,16 @@ export async function parkFlood(ctl) {
   while (Atomics.load(ctl.i32, 2) === 0) await waitAsync(ctl.i32, 2, 0, 100);
   return Atomics.load(ctl.i32, 0);
 }
+
+/** What a lookup of a released block says: "was released" (threads) or "is gone" (OS memory). */
+export const GONE = /was released|is gone/;
+
+/** Per id, whether a fresh child of `fixture` (serving `lookupAll`) finds the block. */
+export async function lookups(fixture, method, ids) {
+  const child = await startChild(fixture, method);
+  try {
+    return await child.call('lookupAll', ids);
+  } finally {
+    await child.terminate();
+  }
+}

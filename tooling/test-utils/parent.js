@@ -1,5 +1,7 @@
 // The test-side entry: children.js plus vitest helpers (children.js alone runs outside vitest).
 import { osMemoryUnavailableReason, useOsMemory } from '@multiproc/memory';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { beforeAll, describe } from 'vitest';
 import { spawnAvailable } from './children.js';
 
@@ -27,3 +29,7 @@ export function describeEachMethod(suite) {
     });
   }
 }
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection now (V8's `gc()`, exposed for the tests of what finalizers free). */
+export const gc = runInNewContext('gc');

@@ -1,9 +1,15 @@
 // A Pipe's rings go back to the tree once every holder of both ends let go (letGo in
 // holders.ts): closed in the parent and in a child, or exited. What is checked is what a fresh
 // worker sees: a block id that it never looked up before (nothing cached) is no longer found.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { describeEachMethod, endless, startChild, stopChildren } from '@multiproc/test-utils';
+import {
+  GONE,
+  describeEachMethod,
+  endless,
+  gc,
+  lookups,
+  startChild,
+  stopChildren,
+} from '@multiproc/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { BrokenPipeError, Connection, MessageRing, Pipe } from '../src/index.js';
 import * as L from '../src/ring-layout.js';
@@ -11,31 +17,14 @@ import * as L from '../src/ring-layout.js';
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
 afterEach(stopChildren);
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Thread mode: "was released (releaseBlock)"; OS memory mode: the segment name "is gone". */
-const GONE = /was released|is gone/;
 /** Spill blocks (over a quarter of the 1 KiB first segment) and a grown segment each way. */
 const SIZES = [100_000, 50_000, ...Array(60).fill(200)];
-
-type Method = Parameters<typeof startChild>[1];
 
 /** Pipe() with its rings in sight (what Pipe does, 1 KiB first segments). */
 function pipe(): { a: Connection; b: Connection; rings: MessageRing[] } {
   const ab = MessageRing.create({ capacity: 1024 });
   const ba = MessageRing.create({ capacity: 1024 });
   return { a: new Connection(ab, ba), b: new Connection(ba, ab), rings: [ab, ba] };
-}
-
-/** Whether a fresh child of `method` finds each id: 'found', or its lookup error. */
-async function lookups(method: Method, ids: string[]): Promise<string[]> {
-  const child = await startChild(fixture, method);
-  try {
-    return await child.call('lookupAll', ids);
-  } finally {
-    await child.terminate();
-  }
 }
 
 const idsOf = (rings: MessageRing[]): string[] => rings.flatMap((r) => r.blocks().map((b) => b.id));
@@ -60,7 +49,7 @@ describeEachMethod((method) => {
     expect(await child.call('hold', b)).toBe(1);
     b.close(); // the child holds it from the moment it was sent
     const ids = await traffic(child, a, rings);
-    expect(await lookups(method, ids)).toEqual(ids.map(() => 'found'));
+    expect(await lookups(fixture, method, ids)).toEqual(ids.map(() => 'found'));
     a.send(new Uint8Array(300_000)); // left unread, in a new spill block
     const unread = idsOf(rings).filter((id) => !ids.includes(id));
     expect(unread).toHaveLength(1);
@@ -69,7 +58,7 @@ describeEachMethod((method) => {
 
     a.close();
     expect(rings.map(released)).toEqual([true, true]);
-    for (const why of await lookups(method, [...ids, ...unread])) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, [...ids, ...unread])) expect(why).toMatch(GONE);
   });
 
   it('both ends closed, the child last: the child releases what this side allocated', async () => {
@@ -83,7 +72,7 @@ describeEachMethod((method) => {
     expect(rings.map(released)).toEqual([false, false]);
     expect(await child.call('drainHeld')).toEqual([[30_000]]);
     expect(rings.map(released)).toEqual([true, true]);
-    for (const why of await lookups(method, ids)) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, ids)) expect(why).toMatch(GONE);
   });
 
   it('a ring still held by one side is not released: that side carries on after its peer closed', async () => {
@@ -97,10 +86,10 @@ describeEachMethod((method) => {
     const all = idsOf(rings);
     a.close();
     expect(rings.map(released)).toEqual([false, false]);
-    expect(await lookups(method, all)).toEqual(all.map(() => 'found'));
+    expect(await lookups(fixture, method, all)).toEqual(all.map(() => 'found'));
     await expect(child.call('sendHeld', [10])).rejects.toBeInstanceOf(BrokenPipeError);
     expect(await child.call('drainHeld')).toEqual([SIZES]);
-    for (const why of await lookups(method, [...ids, ...all])) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, [...ids, ...all])) expect(why).toMatch(GONE);
   });
 
   it('a holder that exits without closing: its rings go back once its parent applied its exit hooks', async () => {
@@ -114,7 +103,7 @@ describeEachMethod((method) => {
     endless(child.call('exit', 0));
     expect(await child.exited).toBe(0); // its exit hooks ran here: nobody holds the rings
     expect(rings.map(released)).toEqual([true, true]);
-    for (const why of await lookups(method, ids)) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, ids)) expect(why).toMatch(GONE);
   });
 });
 

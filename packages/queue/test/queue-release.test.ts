@@ -2,28 +2,28 @@
 // garbage, or its worker exited): see the file comment of queue-base.ts. What is checked is what
 // a fresh worker sees: a block id that it never looked up before (nothing cached) is no longer
 // found.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { MessageRing } from '@multiproc/pipe';
 import { dumps, loads } from '@multiproc/serialization';
-import { describeEachMethod, endless, startChild, stopChildren } from '@multiproc/test-utils';
+import {
+  GONE,
+  describeEachMethod,
+  endless,
+  gc,
+  lookups,
+  startChild,
+  stopChildren,
+} from '@multiproc/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { JoinableQueue, Queue, SimpleQueue } from '../src/index.js';
 
 const fixture = new URL('./fixtures/worker.mjs', import.meta.url);
 afterEach(stopChildren);
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Thread mode: "was released (releaseBlock)"; OS memory mode: the segment name "is gone". */
-const GONE = /was released|is gone/;
 /** Spill blocks (over a quarter of the 1 KiB first segment) and grown segments. */
 const SIZES = [100_000, 50_000, ...Array(60).fill(200)];
 /** The ring's RELEASED word (layout: @multiproc/pipe's ring-buffer.ts). */
 const RELEASED = 37;
 
-type Method = Parameters<typeof startChild>[1];
 type AnyQueue = Queue<unknown> | SimpleQueue<unknown>;
 
 const ringOf = (q: AnyQueue): MessageRing => (q as unknown as { ring: MessageRing }).ring;
@@ -32,16 +32,6 @@ const idsOf = (q: AnyQueue): string[] =>
   ringOf(q)
     .blocks()
     .map((b) => b.id);
-
-/** Whether a fresh child of `method` finds each id: 'found', or its lookup error. */
-async function lookups(method: Method, ids: string[]): Promise<string[]> {
-  const child = await startChild(fixture, method);
-  try {
-    return await child.call('lookupAll', ids);
-  } finally {
-    await child.terminate();
-  }
-}
 
 /** Puts SIZES here, the child gets them and puts them back, this side gets them: every block id. */
 async function traffic(
@@ -64,7 +54,7 @@ describeEachMethod((method) => {
     const child = await startChild(fixture, method);
     expect(await child.call('hold', q)).toBe(1);
     const ids = await traffic(child, q);
-    expect(await lookups(method, ids)).toEqual(ids.map(() => 'found'));
+    expect(await lookups(fixture, method, ids)).toEqual(ids.map(() => 'found'));
     q.putSync(new Uint8Array(300_000)); // left unread, in a new spill block
     const all = idsOf(q);
     expect(all.length).toBeGreaterThan(ids.length);
@@ -73,7 +63,7 @@ describeEachMethod((method) => {
     q.close();
     await q.joinThread();
     expect(released(q)).toBe(true);
-    for (const why of await lookups(method, all)) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, all)) expect(why).toMatch(GONE);
   });
 
   it('a JoinableQueue closed here first, then in the child: the child releases it', async () => {
@@ -84,13 +74,13 @@ describeEachMethod((method) => {
     q.putSync(new Uint8Array(30_000));
     q.close();
     expect(released(q)).toBe(false);
-    expect(await lookups(method, ids)).toEqual(ids.map(() => 'found'));
+    expect(await lookups(fixture, method, ids)).toEqual(ids.map(() => 'found'));
     expect(await child.call('getHeld', 1)).toEqual([30_000]); // the child carries on
     expect(await child.call('putHeld', [20_000])).toBe(1);
     expect(await child.call('getHeld', 1)).toEqual([20_000]);
     expect(await child.call('release')).toBe('released');
     expect(released(q)).toBe(true);
-    for (const why of await lookups(method, ids)) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, ids)) expect(why).toMatch(GONE);
   });
 
   it('a holder that exits without closing: the ring goes back once its parent applied its exit hooks', async () => {
@@ -102,7 +92,7 @@ describeEachMethod((method) => {
     endless(child.call('exit', 0));
     expect(await child.exited).toBe(0); // its exit hooks ran here: nobody holds the ring
     expect(released(q)).toBe(true);
-    for (const why of await lookups(method, ids)) expect(why).toMatch(GONE);
+    for (const why of await lookups(fixture, method, ids)) expect(why).toMatch(GONE);
   });
 });
 
