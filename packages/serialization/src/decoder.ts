@@ -4,6 +4,7 @@ import { registry } from './registry.js';
 import { readArrayBuffer, readView } from './copy.js';
 import { cachedKey, KEY_MAX } from './keycache.js';
 import { PACKED_WIDTH, readPacked } from './packed.js';
+import { readNewShape, readShape, type Shape } from './shapes.js';
 import * as T from './tags.js';
 
 type Slice = (this: Uint8Array, start: number, end: number) => string;
@@ -18,6 +19,10 @@ const PENDING: unknown = Symbol('pending');
 
 export class Malformed extends Error {}
 
+function defineOwn(o: object, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
 /**
  * One decoding in progress over `bytes`. Every read is bounds-checked, every count is checked
  * against the bytes left (so a forged length cannot make it allocate gigabytes), and binary
@@ -27,7 +32,11 @@ export class Decoder {
   bytes: Uint8Array = new Uint8Array(0);
   pos = 0;
   end = 0;
-  readonly refs: unknown[] = [];
+  // Replaced, not truncated, after a message: setting `length` is a runtime call (measured:
+  // 6% of a small object's round trip), a fresh empty array is a bump allocation.
+  refs: unknown[] = [];
+  /** Shapes defined so far in this message (shapes.ts), by id. */
+  shapes: Shape[] = [];
   /**
    * Scan mode (see modules.ts): when set, reducers are NOT rebuilt (no side effects); the names
    * of reducers and error classes this thread does not know are collected here instead.
@@ -60,8 +69,8 @@ export class Decoder {
     return this.fail('varint longer than 5 bytes');
   }
 
-  /** A count of items that each take at least `min` bytes: bounded by the bytes left. */
-  private count(min: number): number {
+  /** @internal A count of items that each take at least `min` bytes: bounded by the bytes left. */
+  count(min: number): number {
     const n = this.varint();
     if (n * min > this.end - this.pos) this.fail(`count ${n} larger than the data left`);
     return n;
@@ -121,6 +130,10 @@ export class Decoder {
         this.refs.push(a);
         return a;
       }
+      case T.SHAPE:
+        return readShape(this);
+      case T.SHAPE_NEW:
+        return readNewShape(this);
       case T.OBJECT: {
         const o: Record<string, unknown> = {};
         this.refs.push(o);
@@ -210,8 +223,8 @@ export class Decoder {
     return ucs2Slice.call(bytes, p, p + 2 * n);
   }
 
-  /** An object key: short Latin-1 keys come from {@link keyCache} (same string each time). */
-  private key(): string {
+  /** @internal An object key: short Latin-1 keys come from {@link cachedKey} (same string each time). */
+  key(): string {
     const bytes = this.bytes;
     const p = this.pos;
     if (bytes[p] === T.STR_LATIN1 && p + 1 < this.end) {
@@ -252,10 +265,15 @@ export class Decoder {
     for (let i = 0; i < n; i++) {
       const k = this.key();
       const v = this.read();
-      if (define || k === '__proto__') {
-        Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-      } else o[k] = v;
+      if (define) defineOwn(o, k, v);
+      else this.assign(o, k, v);
     }
+  }
+
+  /** @internal `o[k] = v`, except that a `__proto__` key stays an own property. */
+  assign(o: Record<string, unknown>, k: string, v: unknown): void {
+    if (k === '__proto__') defineOwn(o, k, v);
+    else o[k] = v;
   }
 
   private regexp(): RegExp {

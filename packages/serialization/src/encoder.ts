@@ -15,6 +15,7 @@ import {
 import type { ProtoInfo } from './registry.js';
 import { ByteWriter } from './byte-writer.js';
 import { PACK_MIN, packKind } from './packed.js';
+import { SHAPE_MAX_KEYS, ShapeTable } from './shapes.js';
 import * as T from './tags.js';
 import { addSegment, keySegment, mapValueSegment, Unsendable } from './unsendable.js';
 
@@ -31,6 +32,7 @@ export class Encoder extends ByteWriter {
   private readonly seen: object[] = [];
   private readonly refs = new Map<object, number>();
   private nextId = 0;
+  private readonly shapes = new ShapeTable();
 
   write(v: unknown): void {
     if (this.pos + 16 > this.buf.length) this.grow(16);
@@ -96,13 +98,13 @@ export class Encoder extends ByteWriter {
     }
     const proto = Object.getPrototypeOf(o) as object | null;
     if (proto === Object.prototype) {
-      this.props(T.OBJECT, o as Record<string, unknown>);
+      this.plain(o as Record<string, unknown>);
       return;
     }
     const info = classify(proto);
     switch (info.kind) {
       case K_PLAIN:
-        this.props(T.OBJECT, o as Record<string, unknown>);
+        this.plain(o as Record<string, unknown>);
         return;
       case K_MAP:
         this.map(o as Map<unknown, unknown>);
@@ -192,9 +194,39 @@ export class Encoder extends ByteWriter {
     }
   }
 
+  /** A plain object: SHAPE_NEW or SHAPE (shapes.ts) if its key list may repeat, else OBJECT. */
+  private plain(o: Record<string, unknown>): void {
+    let keys = this.shapes.matchLast(o);
+    if (keys !== null) {
+      this.buf[this.pos++] = T.SHAPE;
+      this.varint(this.shapes.lastId);
+    } else {
+      keys = Object.keys(o);
+      const n = keys.length;
+      if (n === 0 || n > SHAPE_MAX_KEYS) {
+        this.props(T.OBJECT, o, keys);
+        return;
+      }
+      const id = this.shapes.find(keys);
+      if (id < 0) {
+        this.buf[this.pos++] = T.SHAPE_NEW;
+        this.varint(n);
+        for (let i = 0; i < n; i++) this.string(keys[i]);
+      } else {
+        this.buf[this.pos++] = T.SHAPE;
+        this.varint(id);
+      }
+    }
+    let i = 0;
+    try {
+      for (; i < keys.length; i++) this.write(o[keys[i]]);
+    } catch (e) {
+      throw addSegment(e, keySegment(keys[i]));
+    }
+  }
+
   /** `tag` (or none if -1), then own enumerable string keys, read with `[[Get]]` (getters run); symbol keys are skipped. */
-  private props(tag: number, o: Record<string, unknown>): void {
-    const keys = Object.keys(o);
+  private props(tag: number, o: Record<string, unknown>, keys = Object.keys(o)): void {
     if (tag >= 0) this.buf[this.pos++] = tag;
     this.varint(keys.length);
     let i = 0;
@@ -286,6 +318,7 @@ export class Encoder extends ByteWriter {
       if (this.nextId >= SMALL_REFS) this.refs.clear();
       this.nextId = 0;
     }
+    this.shapes.reset();
     this.clear();
   }
 }

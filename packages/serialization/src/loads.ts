@@ -38,7 +38,8 @@ export function loads<T = unknown>(bytes: Uint8Array): T {
     throw e;
   } finally {
     dec.bytes = EMPTY;
-    if (dec.refs.length !== 0) dec.refs.length = 0;
+    if (dec.refs.length !== 0) dec.refs = [];
+    if (dec.shapes.length !== 0) dec.shapes = [];
     idle = dec;
   }
 }

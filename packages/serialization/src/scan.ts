@@ -12,6 +12,8 @@ class Truncated extends Error {}
 
 class Walker {
   pos = 0;
+  /** Key count of each shape defined so far (SHAPE_NEW), by id. */
+  private readonly shapes: number[] = [];
   constructor(readonly bytes: Uint8Array) {}
 
   skip(n: number): void {
@@ -103,6 +105,16 @@ class Walker {
       case T.OBJECT:
       case T.MAP:
         return this.values(2 * this.varint());
+      case T.SHAPE_NEW: {
+        const n = this.varint();
+        this.shapes.push(n);
+        return this.values(2 * n);
+      }
+      case T.SHAPE: {
+        const n = this.shapes[this.varint()];
+        if (n === undefined) throw new Truncated();
+        return this.values(n);
+      }
       case T.REGEXP:
         return this.values(2);
       case T.BOXED:

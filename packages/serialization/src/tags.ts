@@ -40,6 +40,10 @@
  *                             kind 0 i8, 1 i16, 2 i32, 3 f64 (see packed.ts). A plain array
  *                             (>= 16 items, no holes) whose items are all numbers; decodes
  *                             to the same array as ARRAY would.
+ *   0x1A  ref   SHAPE_NEW     varint n (1..32), n keys (string values), n values: an object,
+ *                             and the definition of shape #k (the next shape id, from 0)
+ *   0x1B  ref   SHAPE         varint k, then one value per key of shape #k: an object with
+ *                             those keys in that order (see shapes.ts)
  * ```
  *
  * References: every tag marked `ref` gets the next id (0, 1, 2 ...) at the moment its tag is
@@ -77,6 +81,8 @@ export const REDUCED = 0x16;
 export const REF = 0x17;
 export const BOXED = 0x18;
 export const PACKED = 0x19;
+export const SHAPE_NEW = 0x1a;
+export const SHAPE = 0x1b;
 export const FIXINT = 0x80;
 
 /** Binary payloads at least this big become their own chunk in `dumpsChunks` (no copy). */
