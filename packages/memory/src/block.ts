@@ -8,13 +8,12 @@ import { existsSync } from 'node:fs';
 import { registerReducer } from '@multiproc/serialization';
 import { createOsBlockBuffer, mapFileBuffer, openOsBlockBuffer, unlinkOsBlock } from './os-memory.js';
 import { markOsExported, namedId, osTree, segmentOf } from './os-tree.js';
+import { nextBlockId, nextOsBlock } from './ident.js';
 import { type WasmMemory, wasm } from './wasm-atomics.js';
 import {
   createNamed,
   exportBlock,
   lookupBuffer,
-  nextBlockId,
-  nextOsBlock,
   openNamed,
   type Shareable,
   releaseExported,

@@ -36,9 +36,9 @@ import {
   threadId,
 } from 'node:worker_threads';
 import { applyExitList, newExitList, setOwnExitList } from './exit-hooks.js';
+import { joinTree, treeCounter, useOsMemory, workerIdent } from './ident.js';
 import {
   allocateOsBuffer,
-  enableOsTree,
   joinOsTree,
   joinOsTreeThread,
   markOsExported,
@@ -74,9 +74,6 @@ export interface SpawnMemoryBootstrap {
   exitList: string;
 }
 
-/** Tree-wide counters: word 0 is the next worker ident. */
-let treeI32: Int32Array | undefined;
-let selfIdent = 0;
 let port: MessagePort | undefined;
 /** Root only: the ports of children started before the directory, with their queued messages. */
 const pending = new Set<MessagePort>();
@@ -88,7 +85,6 @@ let summons: BroadcastChannel | undefined;
 let isChild = false;
 /** True in a process started by the 'spawn' launcher. */
 let spawned = false;
-let blockCounter = 0;
 /**
  * What the directory holds for a block: its SharedArrayBuffer, or the shared WebAssembly.Memory
  * it is the buffer of (arena blocks; see block.ts).
@@ -100,52 +96,6 @@ const exported = new WeakSet<Shareable>();
 const early = new Map<string, Shareable>();
 const flag = new Int32Array(new SharedArrayBuffer(4));
 let requestSeq = 0;
-
-function tree(): Int32Array {
-  const os = osTree();
-  if (os && treeI32 !== os.counter) {
-    if (!treeI32) selfIdent = 1; // a thread or module that never counted: the root
-    treeI32 = os.counter;
-  }
-  if (!treeI32) {
-    treeI32 = new Int32Array(new SharedArrayBuffer(16));
-    treeI32[0] = 2;
-    selfIdent = 1;
-  }
-  return treeI32;
-}
-
-/** This worker's ident: unique among all workers of the tree (the root is 1). */
-export function workerIdent(): number {
-  tree();
-  return selfIdent;
-}
-
-/**
- * Switches this process to OS shared memory, so that shared objects made from now on reach
- * 'spawn' children (called by @multiproc/process when the 'spawn' start method is chosen).
- * Idempotent. Throws (code ERR_MULTIPROC_NO_OS_MEMORY, saying what is missing) if the native
- * addon is not available. Objects made before the switch keep working between threads only.
- */
-export function useOsMemory(): void {
-  if (osTree()) return;
-  const before = treeI32;
-  const next = before ? Atomics.load(before, 0) : 2;
-  if (!before) selfIdent = 1;
-  treeI32 = enableOsTree(next).counter;
-}
-
-/** @internal A fresh block of OS shared memory (OS memory mode only): [id, buffer]. */
-export function nextOsBlock(byteLength: number): [string, SharedArrayBuffer] | undefined {
-  const os = osTree();
-  if (!os) return undefined;
-  return allocateOsBuffer(os, workerIdent(), byteLength);
-}
-
-/** @internal A fresh tree-unique block id. */
-export function nextBlockId(): string {
-  return `${workerIdent().toString(36)}.${(++blockCounter).toString(36)}`;
-}
 
 function startDirectory(): MessagePort {
   const { port1, port2 } = new MessageChannel();
@@ -336,7 +286,7 @@ export function childBootstrap(): ChildMemory {
   return {
     data: {
       port: port2,
-      tree: tree().buffer as SharedArrayBuffer,
+      tree: treeCounter().buffer as SharedArrayBuffer,
       exitList,
       directoryState: dirState!.buffer as SharedArrayBuffer,
       directorySummons: summonsName!,
@@ -413,8 +363,7 @@ export function initChild(data: MemoryBootstrap | SpawnMemoryBootstrap): void {
   if (typeof data.exitList === 'string') {
     const boot = data as SpawnMemoryBootstrap;
     spawned = true;
-    treeI32 = joinOsTree({ tree: boot.osTree }).counter;
-    selfIdent = Atomics.add(treeI32, 0, 1);
+    joinTree(joinOsTree({ tree: boot.osTree }).counter);
     setOwnExitList(openOsBuffer(boot.exitList));
     return;
   }
@@ -424,7 +373,6 @@ export function initChild(data: MemoryBootstrap | SpawnMemoryBootstrap): void {
   port.unref();
   if (data.directoryState) dirState = new Int32Array(data.directoryState);
   summonsName = data.directorySummons;
-  treeI32 = new Int32Array(data.tree);
-  selfIdent = Atomics.add(treeI32, 0, 1);
+  joinTree(new Int32Array(data.tree));
   setOwnExitList(data.exitList);
 }

@@ -14,13 +14,12 @@ export {
   childBootstrap,
   initChild,
   spawnChildBootstrap,
-  useOsMemory,
   type SpawnChildMemory,
   type SpawnMemoryBootstrap,
-  workerIdent,
   type ChildMemory,
   type MemoryBootstrap,
 } from './directory.js';
+export { useOsMemory, workerIdent } from './ident.js';
 export { type ExitSlot, afterExitHooks, atExit, exitSlot } from './exit-hooks.js';
 export {
   TRACKER_FD,
