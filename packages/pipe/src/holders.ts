@@ -12,7 +12,7 @@
  * the parent let go first), and whenever it makes or lets go of a hold (a sibling died).
  */
 import { afterExitHooks, atExit } from '@multiproc/memory';
-import { DATA, RELEASED, SPACE } from './ring-layout.js';
+import { DATA, SPACE } from './ring-layout.js';
 import type { MessageRing } from './ring-wait.js';
 
 /**
@@ -27,7 +27,7 @@ const MAX_WATCHED = 128;
 /** Releases the watched rings that nobody holds any more, and forgets the released ones. */
 function sweep(): void {
   for (const [id, ring] of watched) {
-    if (Atomics.load(ring.i32, RELEASED) !== 0 || ring.release()) watched.delete(id);
+    if (ring.released || ring.release()) watched.delete(id);
   }
 }
 
@@ -81,7 +81,7 @@ export function letGo(holds: Iterable<Hold>): void {
     rings.add(h.ring);
   }
   for (const ring of rings) {
-    if (ring.release() || Atomics.load(ring.i32, RELEASED) !== 0) continue;
+    if (ring.release() || ring.released) continue;
     const id = ring.block.id;
     watched.delete(id); // re-inserted as the newest
     watched.set(id, ring);

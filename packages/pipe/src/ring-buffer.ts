@@ -189,6 +189,11 @@ export class RingBuffer {
     return releaseRing(this.block);
   }
 
+  /** Whether the ring's memory was given back ({@link release}), by any handle of any worker. */
+  get released(): boolean {
+    return Atomics.load(this.i32, L.RELEASED) !== 0;
+  }
+
   private addHolders(word: number, delta: number, what: string): void {
     for (;;) {
       const v = Atomics.load(this.i32, word);

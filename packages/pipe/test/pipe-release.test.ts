@@ -28,7 +28,7 @@ function pipe(): { a: Connection; b: Connection; rings: MessageRing[] } {
 }
 
 const idsOf = (rings: MessageRing[]): string[] => rings.flatMap((r) => r.blocks().map((b) => b.id));
-const released = (ring: MessageRing): boolean => Atomics.load(ring.i32, L.RELEASED) === 1;
+const released = (ring: MessageRing): boolean => ring.released;
 
 /** Messages both ways between `a` here and the end the child holds; returns every block id. */
 async function traffic(child: Awaited<ReturnType<typeof startChild>>, a: Connection, rings: MessageRing[]) {

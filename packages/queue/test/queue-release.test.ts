@@ -21,13 +21,11 @@ afterEach(stopChildren);
 
 /** Spill blocks (over a quarter of the 1 KiB first segment) and grown segments. */
 const SIZES = [100_000, 50_000, ...Array(60).fill(200)];
-/** The ring's RELEASED word (layout: @multiproc/pipe's ring-buffer.ts). */
-const RELEASED = 37;
 
 type AnyQueue = Queue<unknown> | SimpleQueue<unknown>;
 
 const ringOf = (q: AnyQueue): MessageRing => (q as unknown as { ring: MessageRing }).ring;
-const released = (q: AnyQueue): boolean => Atomics.load(ringOf(q).i32, RELEASED) === 1;
+const released = (q: AnyQueue): boolean => ringOf(q).released;
 const idsOf = (q: AnyQueue): string[] =>
   ringOf(q)
     .blocks()
@@ -143,9 +141,9 @@ it('handles dropped without close() are released once garbage-collected', async 
     return ringOf(q);
   })();
   // Finalizers run some time after a collection: look a bounded number of times.
-  for (let i = 0; i < 100 && Atomics.load(ring.i32, RELEASED) === 0; i++) {
+  for (let i = 0; i < 100 && !ring.released; i++) {
     gc();
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  expect(Atomics.load(ring.i32, RELEASED)).toBe(1);
+  expect(ring.released).toBe(true);
 });
