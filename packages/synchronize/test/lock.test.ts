@@ -46,6 +46,20 @@ describe('Lock (one thread)', () => {
     lock.release();
   });
 
+  it('between threads, takes its uncontended steps in WebAssembly (not when robust), on the same words', () => {
+    const fast = new Lock();
+    const recursive = new RLock();
+    const robust = new Lock({ robust: true });
+    expect(typeof fast._wacq).toBe('function');
+    expect(typeof recursive._wacq).toBe('function');
+    expect(robust._wacq).toBeUndefined();
+    fast.acquireSync();
+    expect([Atomics.load(fast._i32, fast._off), fast._i32[fast._off + 1]]).toEqual([1, fast._me]);
+    expect(fast.acquireSync({ block: false })).toBe(false); // the JavaScript path sees it held
+    fast.release();
+    expect([Atomics.load(fast._i32, fast._off), fast._i32[fast._off + 1]]).toEqual([0, 0]);
+  });
+
   it('throws a RangeError when releasing an unheld lock', () => {
     const lock = new Lock();
     expect(() => lock.release()).toThrow(RangeError);
